@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CapacityConfig(AppConfig):
+    """Capacity Management."""
+
+    name = "capacity"
+    verbose_name = _("Capacity Management")

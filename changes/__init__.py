@@ -1,0 +1,1 @@
+"""Change Management and the CAB."""

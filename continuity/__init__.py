@@ -1,0 +1,1 @@
+"""IT Service Continuity Management."""

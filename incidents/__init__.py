@@ -1,0 +1,1 @@
+"""Incident Management and the Service Desk."""

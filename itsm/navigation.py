@@ -1,0 +1,34 @@
+"""The main menu, filtered by what the signed-in user may see. Later processes add their entries here."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One menu entry: shown when the user holds `permission` (None: every signed-in user)."""
+
+    label: str
+    url_name: str
+    permission: str | None = None
+    icon: str = ""
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", icon="house"),
+    NavItem(_("Users"), "itsm:user_list", "itsm.view_user", icon="people"),
+    NavItem(_("Teams"), "itsm:team_list", "itsm.view_team", icon="diagram-3"),
+    NavItem(_("Audit trail"), "itsm:auditevent_list", "itsm.view_auditevent", icon="journal-text"),
+    NavItem(_("API"), "api:docs", None, icon="braces"),
+]
+
+
+def navigation_for(user) -> list[NavItem]:
+    """The entries `user` may see, in menu order."""
+    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]

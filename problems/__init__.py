@@ -1,0 +1,1 @@
+"""Problem Management and the known error database."""

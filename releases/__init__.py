@@ -1,0 +1,1 @@
+"""Release Management, the definitive media library and licences."""
