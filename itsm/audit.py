@@ -4,6 +4,7 @@ Connected once in `ItsmConfig.ready()`. Signals are the one place for this cross
 whatever the entry point (form, serializer, service, task, command, admin), the same record is made.
 """
 
+import contextvars
 import datetime
 import decimal
 import uuid
@@ -15,6 +16,8 @@ from itsm.audit_context import current
 from itsm.models.audit import AuditEvent
 
 MASK = "********"
+# Set while m2m_set() records one event itself for a whole set() (which Django signals as remove + add).
+_m2m_suppressed = contextvars.ContextVar("itsm_audit_m2m_suppressed", default=False)
 
 
 def is_audited(model) -> bool:
@@ -103,7 +106,7 @@ def _m2m_field(sender, instance, reverse):
 
 
 def _m2m_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if not is_audited(type(instance)):
+    if _m2m_suppressed.get() or not is_audited(type(instance)):
         return
     field = _m2m_field(sender, instance, reverse)
     if field is None:
@@ -142,6 +145,37 @@ def _m2m_changed_reverse(sender, instance, action, pk_set, model, **kwargs):
         action = "post_remove"
     for owner in model._base_manager.filter(pk__in=pk_set or []):
         _m2m_changed(sender, owner, action, False, {instance.pk})
+
+
+def m2m_set(instance, name: str, values) -> None:
+    """`getattr(instance, name).set(values)` recorded as one [before, after] change per touched record.
+
+    Works for a field declared on the instance (team.members) and for its reverse side (user.teams),
+    where each team whose members change gets the event.
+    """
+    manager = getattr(instance, name)
+    field = next((f for f in type(instance)._meta.many_to_many if f.name == name), None)
+    token = _m2m_suppressed.set(True)
+    try:
+        if field is not None:
+            before = _m2m_ids(instance, field)
+            manager.set(values)
+            after = _m2m_ids(instance, field)
+            if before != after and is_audited(type(instance)):
+                _record(instance, "update", {"roles" if name == "groups" else name: [before, after]})
+            return
+        old = set(manager.values_list("pk", flat=True))
+        new = {getattr(v, "pk", v) for v in values}
+        owners = list(manager.model._base_manager.filter(pk__in=old ^ new))
+        owner_field = next(f for f in manager.model._meta.many_to_many if f.remote_field.through is manager.through)
+        befores = {owner.pk: _m2m_ids(owner, owner_field) for owner in owners}
+        manager.set(values)
+        for owner in owners:
+            after = _m2m_ids(owner, owner_field)
+            if befores[owner.pk] != after and is_audited(type(owner)):
+                _record(owner, "update", {owner_field.name: [befores[owner.pk], after]})
+    finally:
+        _m2m_suppressed.reset(token)
 
 
 def connect() -> None:

@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from itsm.views.health import healthz
+
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("", include("itsm.urls_ui")),
     path("api/v1/", include("itsm.api.urls")),
     path("admin/", admin.site.urls),

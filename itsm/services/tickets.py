@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from itsm.audit import m2m_set
 from itsm.audit_context import audit_context
 from itsm.choices import priority_for
 from itsm.exceptions import StaleVersion, TransitionRefused
@@ -26,7 +27,7 @@ def ticket_create(*, model: type[TicketModel], actor, initial_status: str, m2m: 
         ticket.number = number_next(prefix=model.NUMBER_PREFIX)
         _save_validated(ticket)
         for name, values in (m2m or {}).items():
-            getattr(ticket, name).set(values)
+            m2m_set(ticket, name, values)
     return ticket
 
 
@@ -51,7 +52,7 @@ def ticket_update(
         locked.version += 1
         _save_validated(locked)
         for name, values in (m2m or {}).items():
-            getattr(locked, name).set(values)
+            m2m_set(locked, name, values)
     return locked
 
 

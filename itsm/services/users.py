@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from itsm.audit import m2m_set
 from itsm.audit_context import audit_context
 from itsm.models import Team, User
 
@@ -28,9 +29,9 @@ def _save_user(user: User, *, password, roles, teams) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     if roles is not None:
-        user.groups.set(Group.objects.filter(name__in=roles))
+        m2m_set(user, "groups", Group.objects.filter(name__in=roles))
     if teams is not None:
-        user.teams.set(teams)
+        m2m_set(user, "teams", teams)
     return user
 
 
@@ -65,7 +66,7 @@ def team_save(*, actor, team: Team | None = None, members=None, **fields) -> Tea
             raise ValidationError({"escalation_team": ["Escalating to this team would make a loop."]})
         team.save()
         if members is not None:
-            team.members.set(members)
+            m2m_set(team, "members", members)
         return team
 
 

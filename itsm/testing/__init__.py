@@ -1,0 +1,1 @@
+"""Importable test bases: API CRUD + permission matrix, query-count guard, workflow matrix."""

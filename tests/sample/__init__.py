@@ -1,0 +1,1 @@
+"""A test-only ticket model that exercises the shared core (numbering, workflow, ETag, journal, audit)."""
