@@ -10,12 +10,17 @@ class ItsmConfig(AppConfig):
     verbose_name = _("ITSM core")
     default_auto_field = "django.db.models.BigAutoField"
     role_permissions = {
-        "user": {"admin": "vacd", **dict.fromkeys(["agent", "manager", "change_manager", "cab_member",
-                                                   "security_officer", "auditor"], "v")},
-        "team": {"admin": "vacd", **dict.fromkeys(["agent", "manager", "change_manager", "cab_member",
-                                                   "security_officer", "auditor"], "v")},
-        "auditevent": dict.fromkeys(["agent", "manager", "change_manager", "cab_member", "security_officer",
-                                     "auditor", "admin"], "v"),
+        "user": {
+            "admin": "vacd",
+            **dict.fromkeys(["agent", "manager", "change_manager", "cab_member", "security_officer", "auditor"], "v"),
+        },
+        "team": {
+            "admin": "vacd",
+            **dict.fromkeys(["agent", "manager", "change_manager", "cab_member", "security_officer", "auditor"], "v"),
+        },
+        "auditevent": dict.fromkeys(
+            ["agent", "manager", "change_manager", "cab_member", "security_officer", "auditor", "admin"], "v"
+        ),
     }
 
     def ready(self):

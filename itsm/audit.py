@@ -136,8 +136,11 @@ def _m2m_changed_reverse(sender, instance, action, pk_set, model, **kwargs):
     if field is None:
         return
     if action == "pre_clear":
-        pk_set = set(field.remote_field.through.objects.filter(**{field.m2m_reverse_field_name(): instance.pk})
-                     .values_list(field.m2m_field_name() + "_id", flat=True))
+        pk_set = set(
+            field.remote_field.through.objects.filter(**{field.m2m_reverse_field_name(): instance.pk}).values_list(
+                field.m2m_field_name() + "_id", flat=True
+            )
+        )
         instance._audit_reverse_clear = pk_set
         action = "pre_remove"
     if action == "post_clear":

@@ -1,4 +1,4 @@
-"""API error shapes: {"field": [...]} for validation, {"detail", "code"} for everything else; never a 500 for bad input."""
+"""API error shapes: {"field": [...]} for validation, {"detail", "code"} otherwise; never a 500 for bad input."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -48,7 +48,11 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(response.data, dict) and "detail" in response.data and not isinstance(exc, exceptions.ValidationError):
+    if (
+        isinstance(response.data, dict)
+        and "detail" in response.data
+        and not isinstance(exc, exceptions.ValidationError)
+    ):
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = {"detail": str(response.data["detail"]), "code": code if isinstance(code, str) else "error"}
     elif isinstance(response.data, list):

@@ -33,7 +33,7 @@ class RelatedObjectField(serializers.PrimaryKeyRelatedField):
         return queryset
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or isinstance(data, dict | list):
+        if isinstance(data, bool | dict | list):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
 

@@ -16,8 +16,12 @@ class StrictOrdering(OrderingFilter):
             unknown = [f for f in fields if f.lstrip("-") not in allowed]
             if unknown:
                 raise ValidationError(
-                    {self.ordering_param: [_("Unknown ordering field(s): %(f)s. Allowed: %(a)s.")
-                                           % {"f": ", ".join(unknown), "a": ", ".join(sorted(allowed))}]}
+                    {
+                        self.ordering_param: [
+                            _("Unknown ordering field(s): %(f)s. Allowed: %(a)s.")
+                            % {"f": ", ".join(unknown), "a": ", ".join(sorted(allowed))}
+                        ]
+                    }
                 )
             if not any(f.lstrip("-") in ("id", "pk") for f in fields):
                 fields.append("-id" if fields[-1].startswith("-") else "id")

@@ -22,15 +22,30 @@ from itsm.services.users import team_save, user_create, user_update
 class UserSerializer(ItsmModelSerializer):
     """A user with roles (slugs), teams (ids in, objects out), manager and time zone."""
 
-    password = serializers.CharField(write_only=True, required=False, allow_blank=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=False, style={"input_type": "password"}
+    )
     roles = SlugListField(choices=list(ROLE_LABELS), required=False, source="role_slugs")
     teams = RelatedObjectField(many=True, queryset=Team.objects.all(), required=False)
 
     class Meta:
         model = User
         fields = [
-            "id", "url", "display", "username", "email", "first_name", "last_name", "password", "roles", "teams",
-            "manager", "is_active", "timezone", "last_login", "date_joined",
+            "id",
+            "url",
+            "display",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "password",
+            "roles",
+            "teams",
+            "manager",
+            "is_active",
+            "timezone",
+            "last_login",
+            "date_joined",
         ]
         read_only_fields = ["last_login", "date_joined"]
 
@@ -41,8 +56,18 @@ class TeamSerializer(ItsmModelSerializer):
     class Meta:
         model = Team
         fields = [
-            "id", "url", "display", "name", "description", "email", "manager", "members", "escalation_team", "vendor",
-            "created_at", "updated_at",
+            "id",
+            "url",
+            "display",
+            "name",
+            "description",
+            "email",
+            "manager",
+            "members",
+            "escalation_team",
+            "vendor",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -54,7 +79,15 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "actor", "source", "action", "transition", "object_type", "object_id", "object_repr",
+            "id",
+            "at",
+            "actor",
+            "source",
+            "action",
+            "transition",
+            "object_type",
+            "object_id",
+            "object_repr",
             "changes",
         ]
 
@@ -136,7 +169,9 @@ class TokenView(APIView):
     throttle_scope = "token"
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request):
@@ -149,11 +184,7 @@ class TokenView(APIView):
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         user = authenticate(request._request, username=data["username"], password=data["password"])
-        if getattr(request._request, "axes_locked_out", False):
-            return Response(
-                {"detail": _("Too many failed attempts: this account is locked for a while."), "code": "locked_out"},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        # A locked account fails here too; django-axes' middleware then answers 429 (itsm.lockout).
         if user is None or not user.is_active:
             return Response(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]},

@@ -38,9 +38,7 @@ class TicketModel(ItsmModel):
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=20, db_index=True)
     impact = models.CharField(_("impact"), max_length=10, choices=ImpactChoices.choices, default=ImpactChoices.MEDIUM)
-    urgency = models.CharField(
-        _("urgency"), max_length=10, choices=ImpactChoices.choices, default=ImpactChoices.MEDIUM
-    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=ImpactChoices.choices, default=ImpactChoices.MEDIUM)
     priority = models.PositiveSmallIntegerField(_("priority"), default=3, editable=False, db_index=True)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -76,7 +74,10 @@ class TicketModel(ItsmModel):
         editable=False,
     )
     watchers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("watchers"), blank=True, related_name="%(app_label)s_%(class)s_watching"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("watchers"),
+        blank=True,
+        related_name="%(app_label)s_%(class)s_watching",
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     journal = GenericRelation("itsm.JournalEntry")

@@ -67,7 +67,11 @@ def transitions_available(*, ticket: TicketModel, actor) -> list[Transition]:
 
 def _permitted(transition: Transition, ticket: TicketModel, actor) -> bool:
     opts = type(ticket)._meta
-    perm = transition.permission if "." in transition.permission else f"{opts.app_label}.{transition.permission}_{opts.model_name}"
+    perm = (
+        transition.permission
+        if "." in transition.permission
+        else f"{opts.app_label}.{transition.permission}_{opts.model_name}"
+    )
     if transition.allowed is not None:
         return transition.allowed(ticket=ticket, actor=actor)
     return actor.has_perm(perm)
@@ -109,7 +113,5 @@ def transition_apply(
                 effect(ticket=locked, actor=actor, inputs=form.cleaned_data)
             locked.save()
         for callback in transition.on_commit:
-            transaction.on_commit(
-                lambda cb=callback, t=locked: cb(ticket=t, actor=actor, inputs=form.cleaned_data)
-            )
+            transaction.on_commit(lambda cb=callback, t=locked: cb(ticket=t, actor=actor, inputs=form.cleaned_data))
     return locked

@@ -60,9 +60,7 @@ class ApiCrudMatrix:
         return client_for(user), user
 
     def audit_events(self, obj, action):
-        return AuditEvent.objects.filter(
-            object_type=self.model._meta.label_lower, object_id=str(obj.pk), action=action
-        )
+        return AuditEvent.objects.filter(object_type=self.model._meta.label_lower, object_id=str(obj.pk), action=action)
 
     # ---- the matrix -----------------------------------------------------------------------------
     def test_anonymous_is_401(self, api_client):

@@ -64,7 +64,9 @@ class WorkflowMatrix:
         for transition in self.model.workflow:
             ticket = self.make_ticket(transition.sources[0])
             with pytest.raises(PermissionDenied):
-                transition_apply(ticket=ticket, name=transition.name, actor=outsider, inputs=self.inputs_for(transition))
+                transition_apply(
+                    ticket=ticket, name=transition.name, actor=outsider, inputs=self.inputs_for(transition)
+                )
             ticket.refresh_from_db()
             assert ticket.status == transition.sources[0]
 

@@ -68,7 +68,9 @@ def test_user_roles_teams_manager_round_trip(client_as):
     assert ann.timezone == "Europe/Berlin"
     # roles changes are audited as a field of the user
     admin.patch(f"/api/v1/users/{ann.pk}/", {"roles": ["manager"]})
-    event = AuditEvent.objects.filter(object_type="itsm.user", object_id=str(ann.pk), changes__has_key="roles").latest("id")
+    event = AuditEvent.objects.filter(object_type="itsm.user", object_id=str(ann.pk), changes__has_key="roles").latest(
+        "id"
+    )
     assert event.changes["roles"] == [["agent", "cab_member"], ["manager"]]
 
 
@@ -127,7 +129,12 @@ def test_team_manager_members_escalation(client_as):
     second_line = TeamFactory(name="Second line")
     response = admin.post(
         "/api/v1/teams/",
-        {"name": "Service Desk", "manager": lead.pk, "members": [lead.pk, member.pk], "escalation_team": second_line.pk},
+        {
+            "name": "Service Desk",
+            "manager": lead.pk,
+            "members": [lead.pk, member.pk],
+            "escalation_team": second_line.pk,
+        },
     )
     assert response.status_code == 201, response.content
     body = response.json()

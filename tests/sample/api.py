@@ -1,12 +1,12 @@
 """API of the sample ticket, built only from the core's bases."""
 
+import django_filters
+
 from itsm.api.serializers import TicketSerializer
 from itsm.api.viewsets import ItsmModelViewSet, TicketViewSetMixin, expected_version
 from itsm.filtersets import ItsmFilterSet
 from itsm.services.tickets import ticket_create, ticket_update
 from tests.sample.models import SampleStatus, SampleTicket
-
-import django_filters
 
 
 class SampleTicketFilterSet(ItsmFilterSet):
@@ -22,9 +22,26 @@ class SampleTicketSerializer(TicketSerializer):
     class Meta(TicketSerializer.Meta):
         model = SampleTicket
         fields = [
-            "id", "url", "display", "number", "title", "description", "status", "impact", "urgency", "priority",
-            "requester", "assignment_group", "assignee", "watchers", "hold_reason", "resolution_notes",
-            "created_by", "created_at", "updated_at", "version",
+            "id",
+            "url",
+            "display",
+            "number",
+            "title",
+            "description",
+            "status",
+            "impact",
+            "urgency",
+            "priority",
+            "requester",
+            "assignment_group",
+            "assignee",
+            "watchers",
+            "hold_reason",
+            "resolution_notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
         ]
         read_only_fields = [*TicketSerializer.Meta.read_only_fields, "hold_reason", "resolution_notes"]
 
@@ -43,8 +60,11 @@ class SampleTicketViewSet(TicketViewSetMixin, ItsmModelViewSet):
         watchers = data.pop("watchers", [])
         data.setdefault("requester", self.request.user)
         ticket = ticket_create(
-            model=SampleTicket, actor=self.request.user, initial_status=SampleTicket.INITIAL_STATUS,
-            m2m={"watchers": watchers}, **data,
+            model=SampleTicket,
+            actor=self.request.user,
+            initial_status=SampleTicket.INITIAL_STATUS,
+            m2m={"watchers": watchers},
+            **data,
         )
         serializer.instance = ticket
         self._written_ticket = ticket
@@ -53,8 +73,11 @@ class SampleTicketViewSet(TicketViewSetMixin, ItsmModelViewSet):
         data = dict(serializer.validated_data)
         m2m = {"watchers": data.pop("watchers")} if "watchers" in data else None
         ticket = ticket_update(
-            ticket=serializer.instance, actor=self.request.user, data=data,
-            expected_version=expected_version(self.request), m2m=m2m,
+            ticket=serializer.instance,
+            actor=self.request.user,
+            data=data,
+            expected_version=expected_version(self.request),
+            m2m=m2m,
         )
         serializer.instance = ticket
         self._written_ticket = ticket
