@@ -132,17 +132,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_DATA_DIR = VAR_DIR / "celery"
+CELERY_DATA_DIR.mkdir(exist_ok=True)  # beat keeps its schedule here whatever the broker
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "out"),
         "data_folder_out": str(CELERY_DATA_DIR / "out"),
         "data_folder_processed": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),  # else broadcast files land in the working directory
         "store_processed": False,
     }
 # Results are never needed: state lives in the database (outbox, clocks), not in the result backend.

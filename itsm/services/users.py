@@ -8,6 +8,7 @@ from django.db import transaction
 from itsm.audit import m2m_set
 from itsm.audit_context import audit_context
 from itsm.models import Team, User
+from itsm.roles import ADMIN
 
 USER_FIELDS = ("username", "email", "first_name", "last_name", "manager", "is_active", "timezone")
 TEAM_FIELDS = ("name", "description", "email", "manager", "escalation_team", "vendor")
@@ -26,6 +27,8 @@ def _save_user(user: User, *, password, roles, teams) -> User:
     _set_password(user, password)
     if user.manager_id and user.manager_id == user.pk:
         raise ValidationError({"manager": ["A user cannot be their own manager."]})
+    if roles is not None:
+        user.is_staff = ADMIN in roles  # administrators also use Django's admin site
     user.full_clean(exclude=["password"])
     user.save()
     if roles is not None:

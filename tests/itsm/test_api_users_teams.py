@@ -67,11 +67,17 @@ def test_user_roles_teams_manager_round_trip(client_as):
     assert ann.check_password("a-long-enough-secret-9")
     assert ann.timezone == "Europe/Berlin"
     # roles changes are audited as a field of the user
+    assert not ann.is_staff
     admin.patch(f"/api/v1/users/{ann.pk}/", {"roles": ["manager"]})
-    event = AuditEvent.objects.filter(object_type="itsm.user", object_id=str(ann.pk), changes__has_key="roles").latest(
-        "id"
-    )
-    assert event.changes["roles"] == [["agent", "cab_member"], ["manager"]]
+    admin.patch(f"/api/v1/users/{ann.pk}/", {"roles": ["admin"]})
+    ann.refresh_from_db()
+    assert ann.is_staff  # administrators may use the Django admin site too
+    events = AuditEvent.objects.filter(object_type="itsm.user", object_id=str(ann.pk), changes__has_key="roles")
+    assert [e.changes["roles"] for e in events.order_by("id")] == [
+        [[], ["agent", "cab_member"]],
+        [["agent", "cab_member"], ["manager"]],
+        [["manager"], ["admin"]],
+    ]
 
 
 @pytest.mark.django_db
