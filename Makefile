@@ -47,8 +47,6 @@ run: venv
 	@echo "== database: $(if $(DATABASE_URL),PostgreSQL (DATABASE_URL),embedded SQLite in $(or $(ITSM_VAR_DIR),var)/)"\
 	"; queue: $(if $(REDIS_URL),Redis (REDIS_URL),filesystem transport in $(or $(ITSM_VAR_DIR),var)/celery/)"
 	$(PY) manage.py migrate --noinput
-# Beat keeps its schedule file in var/celery/, which settings only create when there is no REDIS_URL.
-	@mkdir -p "$${ITSM_VAR_DIR:-var}/celery"
 # With DEBUG on, WhiteNoise serves files straight from the apps; collected files are only needed without it.
 	@case "$$(echo "$$DEBUG" | tr A-Z a-z)" in 1|true|yes|on) ;; *) $(PY) manage.py collectstatic --noinput -v0 ;; esac
 	$(PY) manage.py load_demo

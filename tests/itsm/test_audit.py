@@ -45,7 +45,7 @@ def test_saving_without_changes_writes_no_event():
 
 @pytest.mark.django_db
 def test_web_request_is_attributed_to_the_signed_in_user(client):
-    admin = UserFactory(roles=["admin"])
+    admin = UserFactory(roles=["admin"], is_staff=True)
     client.force_login(admin)
     response = client.post("/admin/itsm/team/add/", {"name": "Via admin", "members": [], "vendor": ""})
     assert response.status_code in (200, 302)
