@@ -46,6 +46,20 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# One Django app per ITIL process, all standing on the shared core in `itsm` and the CMDB.
+ITSM_PROCESS_APPS = [
+    "cmdb",
+    "slm",
+    "incidents",
+    "problems",
+    "changes",
+    "releases",
+    "capacity",
+    "continuity",
+    "availability",
+    "security",
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -62,16 +76,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "itsm",
-    "cmdb",
-    "slm",
-    "incidents",
-    "problems",
-    "changes",
-    "releases",
-    "capacity",
-    "continuity",
-    "availability",
-    "security",
+    *ITSM_PROCESS_APPS,
 ]
 
 MIDDLEWARE = [

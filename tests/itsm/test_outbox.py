@@ -36,6 +36,19 @@ def test_rolled_back_event_sends_nothing():
     assert mail.outbox == [] and not OutboxMessage.objects.exists()
 
 
+def queued_email(user, event_key):
+    """A pending e-mail due now, written straight to the outbox (bypassing the kick after commit)."""
+    return OutboxMessage.objects.create(
+        event_key=event_key,
+        channel="email",
+        recipient=user,
+        to_address=user.email,
+        subject="s",
+        body="b",
+        next_attempt_at=timezone.now(),
+    )
+
+
 class FlakySMTP:
     """An e-mail backend whose server refuses the first `failures` messages."""
 
@@ -58,15 +71,7 @@ def test_smtp_failure_is_retried_with_backoff_then_sent(settings):
     FlakySMTP.failures = 1
     mail.outbox = []
     user = UserFactory()
-    message = OutboxMessage.objects.create(
-        event_key="k",
-        channel="email",
-        recipient=user,
-        to_address=user.email,
-        subject="s",
-        body="b",
-        next_attempt_at=timezone.now(),
-    )
+    message = queued_email(user, "k")
     assert outbox_deliver_one(message_id=message.pk) == "pending"
     message.refresh_from_db()
     assert message.attempts == 1 and "SMTPServerDisconnected" in message.last_error
@@ -84,15 +89,7 @@ def test_gives_up_after_max_attempts(settings):
     settings.ITSM_OUTBOX_MAX_ATTEMPTS = 2
     FlakySMTP.failures = 5
     user = UserFactory()
-    message = OutboxMessage.objects.create(
-        event_key="k2",
-        channel="email",
-        recipient=user,
-        to_address=user.email,
-        subject="s",
-        body="b",
-        next_attempt_at=timezone.now(),
-    )
+    message = queued_email(user, "k2")
     outbox_deliver_one(message_id=message.pk)
     OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     assert outbox_deliver_one(message_id=message.pk) == "failed"
