@@ -1,12 +1,10 @@
 """Token authentication and brute-force lockout (django-axes), also under concurrent attempts."""
 
-import threading
-
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
+from itsm.testing.concurrency import run_concurrently
 from tests.itsm.factories import DEFAULT_PASSWORD, UserFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -79,21 +77,10 @@ def test_lockout_holds_under_concurrent_attempts():
 
     user = UserFactory()
     attempts = 12
-    barrier = threading.Barrier(attempts)
-    statuses = []
-
-    def attack():
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(Client().post(TOKEN_URL, {"username": user.username, "password": "wrong"}).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attack) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    statuses, errors = run_concurrently(
+        lambda: Client().post(TOKEN_URL, {"username": user.username, "password": "wrong"}).status_code, attempts
+    )
+    assert errors == []
     assert len(statuses) == attempts and set(statuses) <= {400, 429}
     failures = sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=user.username))
     assert failures >= settings.AXES_FAILURE_LIMIT

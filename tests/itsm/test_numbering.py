@@ -1,11 +1,10 @@
 """Ticket numbers: prefix + 7 digits, never duplicated, gap-free even under concurrent creators."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from itsm.services.numbering import number_next
+from itsm.testing.concurrency import run_concurrently
 from tests.sample.factories import sample_ticket
 from tests.sample.models import SampleTicket
 
@@ -31,23 +30,7 @@ def test_rolled_back_creation_returns_its_number():
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_creators_get_distinct_gap_free_numbers():
     creators = 20
-    barrier = threading.Barrier(creators)
-    errors = []
-
-    def create():
-        try:
-            barrier.wait(timeout=30)
-            sample_ticket(title="Concurrent")
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create) for _ in range(creators)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    _results, errors = run_concurrently(lambda: sample_ticket(title="Concurrent"), creators)
     assert errors == []
     numbers = sorted(SampleTicket.objects.values_list("number", flat=True))
     assert numbers == [f"SMP{n:07d}" for n in range(1, creators + 1)]
