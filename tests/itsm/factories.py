@@ -17,8 +17,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    # Deterministic names: random ones made text-search tests flaky ("bru" matching a generated "Bruce").
+    first_name = factory.Sequence(lambda n: f"Given{n}")
+    last_name = factory.Sequence(lambda n: f"Family{n}")
     password = factory.django.Password(DEFAULT_PASSWORD)
 
     @factory.post_generation
