@@ -83,8 +83,3 @@ class Workflow:
     def get(self, name: str) -> Transition | None:
         """The transition called `name`, or None."""
         return self._by_name.get(name)
-
-    @property
-    def states(self) -> set[str]:
-        """Every state a transition starts or ends in."""
-        return {s for t in self.transitions for s in t.sources} | {t.target for t in self.transitions}

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from itsm.exceptions import ConflictError, ItsmError, StaleVersion, TransitionRefused
@@ -58,7 +57,3 @@ def exception_handler(exc, context):
     elif isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response
-
-
-def not_found_response() -> Response:
-    return Response({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
