@@ -69,6 +69,28 @@ def _record(instance, action: str, changes: dict) -> AuditEvent:
     )
 
 
+def record_many(entries) -> int:
+    """Write audit events for bulk writes (bulk_create/bulk_update send no signals): (instance, action, changes)."""
+    ctx = current()
+    actor = ctx.actor_user()
+    events = [
+        AuditEvent(
+            actor=actor,
+            actor_repr=actor.get_username() if actor else "",
+            source=ctx.source,
+            action=action,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:200],
+            changes=changes,
+            correlation_id=ctx.correlation_id,
+        )
+        for instance, action, changes in entries
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 def _before_save(sender, instance, raw=False, **kwargs):
     if raw or not is_audited(sender) or instance._state.adding or instance.pk is None:
         return

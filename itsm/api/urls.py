@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from cmdb.api.views import CIBaselineViewSet, CIClassViewSet, CIImportJobViewSet, CIRelationshipViewSet, CIViewSet
 from itsm.api.users import AuditEventViewSet, TeamViewSet, TokenView, UserViewSet
 
 app_name = "api"
@@ -12,6 +13,11 @@ router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("ci-classes", CIClassViewSet, basename="ciclass")
+router.register("cis", CIViewSet, basename="configurationitem")
+router.register("ci-relationships", CIRelationshipViewSet, basename="cirelationship")
+router.register("ci-baselines", CIBaselineViewSet, basename="cibaseline")
+router.register("ci-import-jobs", CIImportJobViewSet, basename="ciimportjob")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

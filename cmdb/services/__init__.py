@@ -1,0 +1,1 @@
+"""CMDB write services."""
