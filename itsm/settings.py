@@ -278,7 +278,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ITSM_
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Bulk CMDB imports post up to 50 MB of JSON; larger requests get a 413 with a clear message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ITSM_MAX_REQUEST_MB", "64")) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -164,3 +164,13 @@ def test_background_import_runs_on_a_real_worker(client_as, classes, celery_work
     assert (
         AuditEvent.objects.filter(object_type="cmdb.configurationitem", source="task", actor=writer.user).count() == 3
     )
+
+
+@pytest.mark.django_db
+def test_oversized_request_is_413_with_a_clear_message(client_as, classes, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    rows = {"cis": [{"ci_class": "app", "name": f"app-{i}"} for i in range(200)]}
+    response = client_as("change_manager").post("/api/v1/cis/import/", rows)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large" and "MB" in response.json()["detail"]
+    assert not ConfigurationItem.objects.exists()
