@@ -22,6 +22,7 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", icon="house"),
+    NavItem(_("CMDB"), "cmdb:ci_list", "cmdb.view_configurationitem", icon="hdd-network"),
     NavItem(_("Users"), "itsm:user_list", "itsm.view_user", icon="people"),
     NavItem(_("Teams"), "itsm:team_list", "itsm.view_team", icon="diagram-3"),
     NavItem(_("Audit trail"), "itsm:auditevent_list", "itsm.view_auditevent", icon="journal-text"),

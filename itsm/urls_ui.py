@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/login/", auth.ItsmLoginView.as_view(), name="login"),
     path("accounts/logout/", auth.ItsmLogoutView.as_view(), name="logout"),
     path("", include("itsm.urls_admin_ui")),
+    path("cmdb/", include("cmdb.urls")),
 ]

@@ -1,0 +1,1 @@
+"""CMDB browser UI, one module per sub-domain: CIs, relationships, classes, impact, baselines, imports, export."""
