@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import (
@@ -36,6 +37,9 @@ class CIClass(ItsmModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("cmdb:ciclass", kwargs={"pk": self.pk})
 
     def ancestors(self) -> list["CIClass"]:
         """Parent, grandparent, ... (nearest first); stops on a loop rather than spinning."""
@@ -90,6 +94,9 @@ class ConfigurationItem(ItsmModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("cmdb:ci", kwargs={"pk": self.pk})
+
 
 class CIRelationship(ItsmModel):
     """ "source <type> target": e.g. "Payroll app runs_on srv-042". Drives impact analysis."""
@@ -135,6 +142,9 @@ class CIBaseline(ItsmModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("cmdb:baseline", kwargs={"pk": self.pk})
 
 
 class CIBaselineItem(models.Model):

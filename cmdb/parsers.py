@@ -7,8 +7,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from itsm.csv_cells import restore
+
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 CSV_FIELDS = ("ci_class", "name", "status", "environment", "criticality", "owner_team", "description")
+ATTRIBUTES_COLUMN = "attributes"  # a JSON object, as the CSV export writes it
 ATTRIBUTE_PREFIX = "attr_"
 
 
@@ -58,7 +61,7 @@ def parse_ci_csv(text: str) -> list[dict]:
         raise ValidationError(
             {"file": [_("Missing required column(s): %(cols)s.") % {"cols": ", ".join(missing)} + hint]}
         )
-    unknown = [c for c in header if c not in CSV_FIELDS and not c.startswith(ATTRIBUTE_PREFIX)]
+    unknown = [c for c in header if c not in (*CSV_FIELDS, ATTRIBUTES_COLUMN) and not c.startswith(ATTRIBUTE_PREFIX)]
     if unknown:
         raise ValidationError(
             {
@@ -73,18 +76,35 @@ def parse_ci_csv(text: str) -> list[dict]:
         for line in reader:
             if not any(cell.strip() for cell in line):
                 continue
-            values = dict(zip(header, line, strict=False))
-            row = {k: v.strip() for k, v in values.items() if k in CSV_FIELDS and v.strip() != ""}
-            attributes = {
-                k[len(ATTRIBUTE_PREFIX) :]: v.strip()
-                for k, v in values.items()
-                if k.startswith(ATTRIBUTE_PREFIX) and v.strip()
-            }
-            if attributes or any(k.startswith(ATTRIBUTE_PREFIX) for k in header):
-                row["attributes"] = attributes
-            rows.append(row)
+            rows.append(_csv_row(header, line, reader.line_num))
     except csv.Error as exc:
         raise ValidationError(
             {"file": [_("Unreadable CSV at line %(n)d: %(msg)s.") % {"n": reader.line_num, "msg": exc}]}
         ) from None
     return rows
+
+
+def _csv_row(header: list[str], line: list[str], line_number: int) -> dict:
+    """One CI row from a CSV line: known columns, attr_<name> columns and/or an `attributes` JSON column."""
+    if len(line) > len(header):
+        raise ValidationError(
+            {"file": [_("Line %(n)d has more cells than the header has columns.") % {"n": line_number}]}
+        )
+    values = {column: restore(cell).strip() for column, cell in zip(header, line, strict=False)}
+    row = {k: v for k, v in values.items() if k in CSV_FIELDS and v != ""}
+    attributes = {}
+    if values.get(ATTRIBUTES_COLUMN):
+        try:
+            attributes = json.loads(values[ATTRIBUTES_COLUMN])
+        except json.JSONDecodeError:
+            attributes = None
+        if not isinstance(attributes, dict):
+            raise ValidationError(
+                {"file": [_("Line %(n)d: the attributes cell is not a JSON object.") % {"n": line_number}]}
+            )
+    attributes.update(
+        {k[len(ATTRIBUTE_PREFIX) :]: v for k, v in values.items() if k.startswith(ATTRIBUTE_PREFIX) and v}
+    )
+    if attributes or ATTRIBUTES_COLUMN in header or any(k.startswith(ATTRIBUTE_PREFIX) for k in header):
+        row["attributes"] = attributes
+    return row

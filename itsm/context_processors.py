@@ -6,4 +6,6 @@ from itsm.navigation import navigation_for
 def navigation(request):
     """The menu entries this user may see."""
     user = getattr(request, "user", None)
-    return {"nav_items": navigation_for(user) if user is not None and user.is_authenticated else []}
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": navigation_for(user, request.path)}

@@ -19,6 +19,14 @@ class NavItem:
     def url(self) -> str:
         return reverse(self.url_name)
 
+    def is_active(self, path: str) -> bool:
+        """True on the entry's own page and anywhere in its section (/cmdb/cis/ lights up under /cmdb/)."""
+        url = self.url
+        if url == "/":
+            return path == "/"
+        section = "/" + url.strip("/").split("/")[0] + "/"
+        return path.startswith(section)
+
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", icon="house"),
@@ -30,6 +38,8 @@ NAV_ITEMS = [
 ]
 
 
-def navigation_for(user) -> list[NavItem]:
-    """The entries `user` may see, in menu order."""
-    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]
+def navigation_for(user, path: str = "") -> list[tuple[NavItem, bool]]:
+    """The entries `user` may see, in menu order, each with whether it is the current section."""
+    return [
+        (item, item.is_active(path)) for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)
+    ]

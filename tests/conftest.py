@@ -65,6 +65,18 @@ def make_user(db):
 
 
 @pytest.fixture
+def sign_in(client, make_user):
+    """sign_in("agent", **fields) -> a fresh user with those roles, signed in on the Django test `client`."""
+
+    def make(*roles, **fields):
+        user = make_user(roles=roles, **fields)
+        client.force_login(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 

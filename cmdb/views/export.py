@@ -9,18 +9,11 @@ from django.utils import timezone
 
 from cmdb.filtersets import CIFilterSet
 from cmdb.models import ConfigurationItem
+from itsm.csv_cells import defuse
 from itsm.views.admin_ui import require_permission
 
 COLUMNS = ("ci_class", "name", "status", "environment", "criticality", "owner_team", "description", "attributes")
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a leading quote stops it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
-
-
-def defuse(value) -> str:
-    """The cell text, prefixed with a single quote when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 class _Echo:

@@ -5,6 +5,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,9 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def get_absolute_url(self):
+        return reverse("itsm:user", kwargs={"pk": self.pk})
+
     @cached_property
     def role_slugs(self) -> list[str]:
         """The user's roles, as slugs, in the canonical order."""
@@ -98,6 +102,9 @@ class Team(ItsmModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("itsm:team", kwargs={"pk": self.pk})
 
     def clean(self):
         if self.escalation_team_id and self.escalation_team_id == self.pk:

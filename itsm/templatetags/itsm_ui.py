@@ -2,7 +2,8 @@
 
 from django import template
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.utils.text import capfirst
 
 from itsm.roles import ROLE_LABELS
 
@@ -27,16 +28,16 @@ def audited_model(object_type: str):
 def object_type_label(object_type: str) -> str:
     """The model's verbose name of an audit object type ("itsm.user" -> "User"), or the raw type if unknown."""
     model = audited_model(object_type)
-    return str(model._meta.verbose_name).capitalize() if model else object_type
+    return capfirst(model._meta.verbose_name) if model else object_type
 
 
 @register.filter
 def object_url(event) -> str:
-    """The detail page of an audit event's object, by the `<app>:<model>` URL naming convention, or ""."""
-    if event.action == "delete":
+    """The detail page of an audit event's object (the model's get_absolute_url), or "" (deleted, or no page)."""
+    model = audited_model(event.object_type)
+    if event.action == "delete" or model is None or not hasattr(model, "get_absolute_url"):
         return ""
-    app_label, _dot, model_name = event.object_type.partition(".")
     try:
-        return reverse(f"{app_label}:{model_name}", kwargs={"pk": event.object_id})
-    except NoReverseMatch:
+        return model(pk=int(event.object_id)).get_absolute_url()
+    except (NoReverseMatch, ValueError):
         return ""

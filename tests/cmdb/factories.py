@@ -4,6 +4,15 @@ import factory
 
 from cmdb.models import CIClass, CIRelationship, ConfigurationItem
 
+# A server class schema used by the view tests (typed, with a required attribute and a label).
+SERVER_SCHEMA = [
+    {"name": "ip_address", "type": "string", "required": True, "label": "IP address"},
+    {"name": "ram_gb", "type": "integer"},
+    {"name": "os", "type": "choice", "choices": ["Debian 12", "RHEL 9"]},
+    {"name": "virtual", "type": "boolean"},
+    {"name": "commissioned", "type": "date"},
+]
+
 
 class CIClassFactory(factory.django.DjangoModelFactory):
     """A CI class (no attributes unless given)."""

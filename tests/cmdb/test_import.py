@@ -174,3 +174,26 @@ def test_oversized_request_is_413_with_a_clear_message(client_as, classes, setti
     assert response.status_code == 413
     assert response.json()["code"] == "too_large" and "MB" in response.json()["detail"]
     assert not ConfigurationItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_csv_export_imports_back_unchanged(client_as, classes):
+    writer = client_as("change_manager")
+    writer.post("/api/v1/cis/import/", payload())
+    ConfigurationItem.objects.filter(name="payroll").update(description="=HYPERLINK(evil)")
+    writer.force_login(writer.user)  # the export is a browser view (session)
+    exported = b"".join(writer.get("/cmdb/cis/export/").streaming_content)
+    assert b"'=HYPERLINK(evil)" in exported
+    rows = parse_import_file("cis.csv", exported)["cis"]
+    assert next(r for r in rows if r["name"] == "payroll")["description"] == "=HYPERLINK(evil)"
+    report = writer.post("/api/v1/cis/import/", {"cis": rows}).json()
+    assert (report["created"], report["updated"], report["unchanged"], report["errors"]) == (0, 0, 3, [])
+
+
+def test_csv_rows_with_more_cells_than_header_are_refused():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Line 2 has more cells"):
+        parse_import_file("x.csv", b"ci_class,name\nserver,a,extra\n")
+    with pytest.raises(ValidationError, match="not a JSON object"):
+        parse_import_file("x.csv", b'ci_class,name,attributes\nserver,a,"[1]"\n')

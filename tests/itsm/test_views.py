@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-long-enough-passphrase-77"
 
 
-@pytest.fixture
-def sign_in(client, make_user):
-    """sign_in("agent", **fields) -> a fresh user with those roles, signed in on `client`."""
-
-    def make(*roles, **fields):
-        user = make_user(roles=roles, **fields)
-        client.force_login(user)
-        return user
-
-    return make
-
-
 def templates_used(response) -> list[str]:
     return [template.name for template in response.templates]
 
