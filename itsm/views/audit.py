@@ -54,8 +54,8 @@ def describe_changes(events, user) -> list[AuditEvent]:
         event.change_rows = [
             ChangeRow(
                 label=capfirst(field.verbose_name) if field is not None else capfirst(name.replace("_", " ")),
-                before=_display(name, before, names.get(related, {})),
-                after=_display(name, after, names.get(related, {})),
+                before=_display(name, before, names.get(related, {}), _choice_labels(field)),
+                after=_display(name, after, names.get(related, {}), _choice_labels(field)),
             )
             for name, field, related, before, after in items
         ]
@@ -84,11 +84,18 @@ def _names(model, ids, user) -> dict:
     return {obj.pk: str(obj) for obj in queryset.filter(pk__in=ids)}
 
 
-def _display(name: str, value, names: dict) -> str:
+def _choice_labels(field) -> dict:
+    """value -> label of a choice field ("runs_on" -> "runs on"), empty for other fields."""
+    return {value: str(label) for value, label in field.flatchoices} if field is not None and field.choices else {}
+
+
+def _display(name: str, value, names: dict, labels: dict | None = None) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list):
-        return ", ".join(_display(name, item, names) for item in value)
+        return ", ".join(_display(name, item, names, labels) for item in value)
+    if labels and isinstance(value, str) and value in labels:
+        return labels[value]
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if name == "roles":

@@ -31,3 +31,15 @@ def test_menu_marks_the_current_section(make_user):
     active = {str(item.label): on for item, on in navigation_for(user, "/cmdb/classes/4/")}
     assert active["CMDB"] is True and active["Home"] is False
     assert {str(item.label): on for item, on in navigation_for(user, "/")}["Home"] is True
+
+
+@pytest.mark.django_db
+def test_audit_change_rows_show_choice_labels(make_user):
+    from itsm.views.audit import describe_changes
+
+    rel = RelationshipFactory(type="runs_on")
+    event = AuditEvent.objects.get(object_type="cmdb.cirelationship", object_id=str(rel.pk))
+    (described,) = describe_changes([event], make_user(roles=["agent"]))
+    rows = {str(row.label): row.after for row in described.change_rows}
+    assert rows["Type"] == "runs on"
+    assert rows["Source"] == rel.source.name
