@@ -9,6 +9,7 @@ class CmdbConfig(AppConfig):
 
     name = "cmdb"
     verbose_name = _("Configuration Management (CMDB)")
+    demo_loader = "cmdb.demo.load_cmdb"
     # Change managers keep the CMDB correct (configuration management rides on change control);
     # admins define the class model; everyone else who works tickets reads it.
     role_permissions = {

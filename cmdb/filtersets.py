@@ -47,10 +47,18 @@ class CIFilterSet(ItsmFilterSet):
     ci_class = django_filters.ModelMultipleChoiceFilter(
         queryset=CIClass.objects.all(), method="filter_class", label=_("Class")
     )
-    status = django_filters.MultipleChoiceFilter(choices=CIStatusChoices.choices, label=_("Status"))
-    environment = django_filters.MultipleChoiceFilter(choices=EnvironmentChoices.choices, label=_("Environment"))
-    criticality = django_filters.MultipleChoiceFilter(choices=CriticalityChoices.choices, label=_("Criticality"))
-    owner_team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), label=_("Owner team"))
+    # distinct=False: these filter on the CI's own columns, so no row can repeat; a DISTINCT over every
+    # column (attributes included) made filtered lists several times slower at 100k CIs.
+    status = django_filters.MultipleChoiceFilter(choices=CIStatusChoices.choices, label=_("Status"), distinct=False)
+    environment = django_filters.MultipleChoiceFilter(
+        choices=EnvironmentChoices.choices, label=_("Environment"), distinct=False
+    )
+    criticality = django_filters.MultipleChoiceFilter(
+        choices=CriticalityChoices.choices, label=_("Criticality"), distinct=False
+    )
+    owner_team = django_filters.ModelMultipleChoiceFilter(
+        queryset=Team.objects.all(), label=_("Owner team"), distinct=False
+    )
 
     class Meta:
         model = ConfigurationItem
@@ -66,7 +74,7 @@ class CIRelationshipFilterSet(ItsmFilterSet):
     """Relationships by either end, type and text."""
 
     search_fields = ("source__name", "target__name")
-    type = django_filters.MultipleChoiceFilter(choices=RelationshipTypeChoices.choices)
+    type = django_filters.MultipleChoiceFilter(choices=RelationshipTypeChoices.choices, distinct=False)
     ci = django_filters.NumberFilter(method="filter_ci", label=_("Either end (CI id)"))
 
     class Meta:
@@ -91,7 +99,7 @@ class CIImportJobFilterSet(ItsmFilterSet):
     """Import jobs by status and file name."""
 
     search_fields = ("file_name",)
-    status = django_filters.MultipleChoiceFilter(choices=ImportStatusChoices.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ImportStatusChoices.choices, distinct=False)
 
     class Meta:
         model = CIImportJob

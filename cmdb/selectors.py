@@ -1,4 +1,4 @@
-"""CMDB reads: impact analysis over the relationship graph, and the CI list queryset."""
+"""CMDB reads: impact analysis over the relationship graph."""
 
 from dataclasses import dataclass
 
@@ -16,32 +16,40 @@ IMPACT = "impact"
 DEPENDENCIES = "dependencies"
 
 # "A <type> B": a failure of B impacts A, so impact walks target -> source; connects_to walks both ways.
-# Dependencies (what a CI relies on) walk the other way round.
-_EDGES = {
-    IMPACT: """
-        SELECT target_id AS from_id, source_id AS to_id FROM {rel}
-        UNION ALL
-        SELECT source_id, target_id FROM {rel} WHERE type = %(connects)s
-    """,
-    DEPENDENCIES: """
-        SELECT source_id AS from_id, target_id AS to_id FROM {rel}
-        UNION ALL
-        SELECT target_id, source_id FROM {rel} WHERE type = %(connects)s
-    """,
+# Dependencies (what a CI relies on) walk the other way round. The recursive step joins the relationship
+# table directly (index lookups on (target, source) / (source, target, type)) rather than a derived edge
+# list: a derived list made PostgreSQL hash-scan every relationship at every depth (bench/README.md).
+_STEP = {
+    IMPACT: (
+        "CASE WHEN r.target_id = walk.ci_id THEN r.source_id ELSE r.target_id END",
+        "r.target_id = walk.ci_id OR (r.type = %(connects)s AND r.source_id = walk.ci_id)",
+    ),
+    DEPENDENCIES: (
+        "CASE WHEN r.source_id = walk.ci_id THEN r.target_id ELSE r.source_id END",
+        "r.source_id = walk.ci_id OR (r.type = %(connects)s AND r.target_id = walk.ci_id)",
+    ),
 }
 
 _WALK = """
-WITH RECURSIVE edges(from_id, to_id) AS ({edges}),
-walk(ci_id, depth) AS (
+WITH RECURSIVE walk(ci_id, depth) AS (
     SELECT CAST(%(start)s AS BIGINT), 0
     UNION
-    SELECT edges.to_id, walk.depth + 1
-    FROM walk JOIN edges ON edges.from_id = walk.ci_id
+    SELECT {next_id}, walk.depth + 1
+    FROM walk JOIN {rel} r ON {join}
     WHERE walk.depth < %(depth)s
 )
 SELECT ci_id, MIN(depth) AS depth FROM walk WHERE ci_id <> %(start)s
 GROUP BY ci_id ORDER BY depth, ci_id LIMIT %(fetch)s
 """
+# What the impact list and graph show of each CI; attributes and descriptions stay unread.
+_SHOWN_FIELDS = ("name", "status", "environment", "criticality", "ci_class__name", "ci_class__slug")
+
+
+def impact_sql(direction: str) -> str:
+    """The recursive query of one direction (parameters: start, depth, fetch, connects)."""
+    next_id, join = _STEP[direction]
+    rel = connection.ops.quote_name(CIRelationship._meta.db_table)
+    return _WALK.format(next_id=next_id, join=join, rel=rel)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,7 @@ def ci_impact(
     only produced once and depth is capped. Returns (impacted CIs, truncated) where truncated means more
     CIs than `limit` were reachable.
     """
-    rel = connection.ops.quote_name(CIRelationship._meta.db_table)
-    sql = _WALK.format(edges=_EDGES[direction].format(rel=rel))
+    sql = impact_sql(direction)
     params = {
         "start": ci.pk,
         "depth": max(0, min(depth, MAX_DEPTH)),
@@ -74,14 +81,6 @@ def ci_impact(
         rows = cursor.fetchall()
     truncated = len(rows) > limit
     rows = rows[:limit]
-    by_id = ConfigurationItem.objects.select_related("ci_class").in_bulk([ci_id for ci_id, _depth in rows])
+    shown = ConfigurationItem.objects.select_related("ci_class").only(*_SHOWN_FIELDS)
+    by_id = shown.in_bulk([ci_id for ci_id, _depth in rows])
     return [ImpactedCI(by_id[ci_id], depth) for ci_id, depth in rows if ci_id in by_id], truncated
-
-
-def ci_impacted_ids(*, ci_ids, direction: str = IMPACT, depth: int = DEFAULT_DEPTH) -> set[int]:
-    """Every CI reached from any of `ci_ids` (the start CIs included), for services/changes touching several CIs."""
-    reached = set(ci_ids)
-    for ci in ConfigurationItem.objects.filter(pk__in=list(ci_ids)):
-        impacted, _truncated = ci_impact(ci=ci, direction=direction, depth=depth, limit=MAX_LIMIT)
-        reached.update(item.ci.pk for item in impacted)
-    return reached

@@ -9,6 +9,7 @@ class ItsmConfig(AppConfig):
     name = "itsm"
     verbose_name = _("ITSM core")
     default_auto_field = "django.db.models.BigAutoField"
+    demo_loader = "itsm.demo.load_organisation"
     role_permissions = {
         "user": {
             "admin": "vacd",

@@ -70,7 +70,11 @@ def _record(instance, action: str, changes: dict) -> AuditEvent:
 
 
 def record_many(entries) -> int:
-    """Write audit events for bulk writes (bulk_create/bulk_update send no signals): (instance, action, changes)."""
+    """Write audit events for bulk writes (bulk_create/bulk_update send no signals).
+
+    Each entry is (instance, action, changes) or (instance, action, changes, object_repr): pass the repr when
+    str(instance) would query related rows, as it would once per row.
+    """
     ctx = current()
     actor = ctx.actor_user()
     events = [
@@ -81,11 +85,12 @@ def record_many(entries) -> int:
             action=action,
             object_type=instance._meta.label_lower,
             object_id=str(instance.pk),
-            object_repr=str(instance)[:200],
+            object_repr=(entry[3] if len(entry) > 3 else str(instance))[:200],
             changes=changes,
             correlation_id=ctx.correlation_id,
         )
-        for instance, action, changes in entries
+        for entry in entries
+        for instance, action, changes in [entry[:3]]
     ]
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)

@@ -65,8 +65,8 @@ class AuditEventFilterSet(ItsmFilterSet):
     """Audit events by object, actor, source, action and time."""
 
     search_fields = ("object_repr", "actor_repr")
-    source = django_filters.MultipleChoiceFilter(choices=AuditSourceChoices.choices)
-    action = django_filters.MultipleChoiceFilter(choices=AuditActionChoices.choices)
+    source = django_filters.MultipleChoiceFilter(choices=AuditSourceChoices.choices, distinct=False)
+    action = django_filters.MultipleChoiceFilter(choices=AuditActionChoices.choices, distinct=False)
     at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 

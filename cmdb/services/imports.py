@@ -208,12 +208,15 @@ def _import_relationship_chunk(rows, lookups, report, key_to_id, seen):
     new = [CIRelationship(source_id=s, target_id=t, type=k) for s, t, k in candidates if (s, t, k) not in existing]
     report["unchanged"] += len(candidates) - len(new)
     CIRelationship.objects.bulk_create(new, batch_size=CHUNK)
+    names = {key_to_id[key]: key[1] for _i, _r, ends, _e in parsed for key in ends.values() if key in key_to_id}
+    labels = dict(RelationshipTypeChoices.choices)
     record_many(
         [
             (
                 rel,
                 "create",
                 {"source": [None, rel.source_id], "target": [None, rel.target_id], "type": [None, rel.type]},
+                f"{names[rel.source_id]} {labels[rel.type]} {names[rel.target_id]}",
             )
             for rel in new
         ]

@@ -197,3 +197,34 @@ def test_csv_rows_with_more_cells_than_header_are_refused():
         parse_import_file("x.csv", b"ci_class,name\nserver,a,extra\n")
     with pytest.raises(ValidationError, match="not a JSON object"):
         parse_import_file("x.csv", b'ci_class,name,attributes\nserver,a,"[1]"\n')
+
+
+@pytest.mark.django_db
+def test_relationship_import_costs_a_constant_number_of_queries(classes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cmdb.services.imports import ci_import
+
+    def estate(n):
+        cis = [{"ci_class": "app", "name": f"a{i}"} for i in range(n)]
+        rels = [
+            {
+                "source": {"ci_class": "app", "name": f"a{i}"},
+                "target": {"ci_class": "app", "name": f"a{i + 1}"},
+                "type": "uses",
+            }
+            for i in range(n - 1)
+        ]
+        return {"cis": cis, "relationships": rels}
+
+    counts = []
+    for n in (5, 50):
+        ConfigurationItem.objects.all().delete()
+        with CaptureQueriesContext(connection) as ctx:
+            report = ci_import(actor=None, payload=estate(n))
+        assert report["created"] == 2 * n - 1
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    event = AuditEvent.objects.filter(object_type="cmdb.cirelationship").latest("id")
+    assert event.object_repr == "a48 uses a49"

@@ -1,17 +1,20 @@
 """`manage.py load_demo`: load (or refresh) the demo data of every app and print the demo logins."""
 
+from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from itsm import demo
 from itsm.management.base import ItsmCommand
 from itsm.models import User
 from itsm.roles import ROLE_LABELS
 
-# Loaders run in this order, each taking the command's stdout. An app adds its loader to this list (after
-# the loaders whose records it refers to); every loader must be idempotent, as `make run` calls this each time.
-LOADERS = [
-    demo.load_organisation,
-]
+
+def demo_loaders() -> list:
+    """Each app's `demo_loader` (a dotted path on its AppConfig), in INSTALLED_APPS order: the core first, then
+    the CMDB, then the processes that refer to them. Every loader takes stdout and must be idempotent, as
+    `make run` calls this each time. Declared by the apps so the core imports none of them."""
+    return [import_string(config.demo_loader) for config in apps.get_app_configs() if hasattr(config, "demo_loader")]
 
 
 class Command(ItsmCommand):
@@ -20,7 +23,7 @@ class Command(ItsmCommand):
     def handle(self, *args, **options):
         # One transaction: a failing loader leaves no half-loaded demo. (ItsmCommand audits it as `command`.)
         with transaction.atomic():
-            for loader in LOADERS:
+            for loader in demo_loaders():
                 loader(self.stdout)
         self.print_logins()
 
