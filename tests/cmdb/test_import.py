@@ -147,6 +147,12 @@ def test_background_import_job_records_progress_and_report(client_as, classes):
     assert body["status"] == "done" and body["result"]["created"] == 4
     other = client_as("change_manager")
     assert other.get(f"/api/v1/ci-import-jobs/{job.pk}/").status_code == 404
+    assert job.pk not in [row["id"] for row in other.get("/api/v1/ci-import-jobs/").json()["results"]]
+    assert client_as("admin").get(f"/api/v1/ci-import-jobs/{job.pk}/").status_code == 200
+    assert client_as("agent").get("/api/v1/ci-import-jobs/").status_code == 403
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/v1/ci-import-jobs/").status_code == 401
 
 
 @pytest.mark.worker
