@@ -162,7 +162,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "itsm.tasks.outbox_deliver_due", "schedule": 30.0},
+    "incidents-autoclose": {"task": "incidents.tasks.incidents_autoclose", "schedule": 3600.0},
 }
+ITSM_INCIDENT_AUTOCLOSE_DAYS = int(os.environ.get("ITSM_INCIDENT_AUTOCLOSE_DAYS", "5"))
 
 # --- Cache (Redis when available; axes and rate limits rely on a shared cache in production) -------
 if REDIS_URL:

@@ -7,3 +7,11 @@ class SlmConfig(AppConfig):
 
     name = "slm"
     verbose_name = _("Service Level Management")
+    # Requesters pick the service their request is about, so they may read the catalog.
+    role_permissions = {
+        "service": {
+            **dict.fromkeys(["requester", "agent", "change_manager", "cab_member", "security_officer", "auditor"], "v"),
+            "manager": "vac",
+            "admin": "vacd",
+        },
+    }

@@ -66,6 +66,8 @@ def transitions_available(*, ticket: TicketModel, actor) -> list[Transition]:
 
 
 def _permitted(transition: Transition, ticket: TicketModel, actor) -> bool:
+    if actor is None:
+        return True  # the system itself (scheduled jobs such as auto-closure), audited without an actor
     opts = type(ticket)._meta
     perm = (
         transition.permission

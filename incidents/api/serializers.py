@@ -1,0 +1,60 @@
+"""Incident API serializers."""
+
+from incidents.models import Category, Incident
+from itsm.api.serializers import ItsmModelSerializer, TicketSerializer
+
+
+class IncidentSerializer(TicketSerializer):
+    """An incident or service request; status, priority and resolution move only through transitions."""
+
+    class Meta(TicketSerializer.Meta):
+        model = Incident
+        fields = [
+            "id",
+            "url",
+            "display",
+            "number",
+            "kind",
+            "title",
+            "description",
+            "status",
+            "on_hold_reason",
+            "impact",
+            "urgency",
+            "priority",
+            "channel",
+            "category",
+            "requester",
+            "assignment_group",
+            "assignee",
+            "service",
+            "configuration_items",
+            "watchers",
+            "major",
+            "parent",
+            "reported_at",
+            "resolved_at",
+            "closed_at",
+            "resolution_code",
+            "resolution_notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = [
+            *TicketSerializer.Meta.read_only_fields,
+            "on_hold_reason",
+            "resolved_at",
+            "closed_at",
+            "resolution_code",
+            "resolution_notes",
+        ]
+
+
+class CategorySerializer(ItsmModelSerializer):
+    """An incident category (a subcategory when it has a parent)."""
+
+    class Meta:
+        model = Category
+        fields = ["id", "url", "display", "name", "parent", "active"]

@@ -1,0 +1,10 @@
+"""Choices of Service Level Management."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceStatusChoices(models.TextChoices):
+    PIPELINE = "pipeline", _("Pipeline")
+    LIVE = "live", _("Live")
+    RETIRED = "retired", _("Retired")
