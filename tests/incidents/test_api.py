@@ -195,3 +195,16 @@ def test_parent_rules(client_as):
     assert grandchild.status_code == 400 and "parent" in grandchild.json()
     own = agent.patch(f"{URL}{parent.pk}/", {"parent": parent.pk})
     assert own.status_code == 400 and "parent" in own.json()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_keyword_search_has_trigram_indexes():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'incidents_incident' AND indexname LIKE %s", ["%trgm"]
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {f"incidents_incident_{f}_trgm" for f in ("number", "title", "description")}
