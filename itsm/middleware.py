@@ -20,14 +20,16 @@ class AuditContextMiddleware:
 
 
 class UserTimezoneMiddleware:
-    """Render times in the signed-in user's time zone."""
+    """Render pages in the signed-in user's time zone; the API always speaks UTC (the contract)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.timezone:
+        if request.path.startswith("/api/"):
+            timezone.deactivate()
+        elif user is not None and user.is_authenticated and user.timezone:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.timezone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

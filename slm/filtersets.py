@@ -7,7 +7,7 @@ from cmdb.models import ConfigurationItem
 from cmdb.selectors import ci_impact
 from itsm.filtersets import ItsmFilterSet
 from slm.choices import ServiceStatusChoices
-from slm.models import Service
+from slm.models import Calendar, Service
 
 
 class ServiceFilterSet(ItsmFilterSet):
@@ -27,3 +27,13 @@ class ServiceFilterSet(ItsmFilterSet):
             return queryset.none()
         impacted, _truncated = ci_impact(ci=ci)
         return queryset.filter(ci__in=[ci.pk, *(item.ci.pk for item in impacted)])
+
+
+class CalendarFilterSet(ItsmFilterSet):
+    """Calendars by time zone and text."""
+
+    search_fields = ("name",)
+
+    class Meta:
+        model = Calendar
+        fields = ["timezone"]

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from cmdb.api.views import CIBaselineViewSet, CIClassViewSet, CIImportJobViewSet, CIRelationshipViewSet, CIViewSet
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from itsm.api.users import AuditEventViewSet, TeamViewSet, TokenView, UserViewSet
-from slm.api.views import ServiceViewSet
+from slm.api.views import CalendarViewSet, ServiceViewSet
 
 app_name = "api"
 
@@ -20,6 +20,7 @@ router.register("cis", CIViewSet, basename="configurationitem")
 router.register("ci-relationships", CIRelationshipViewSet, basename="cirelationship")
 router.register("ci-baselines", CIBaselineViewSet, basename="cibaseline")
 router.register("ci-import-jobs", CIImportJobViewSet, basename="ciimportjob")
+router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("services", ServiceViewSet, basename="service")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("incident-categories", CategoryViewSet, basename="category")

@@ -1,10 +1,17 @@
-"""SLM API: the service catalog."""
+"""SLM API: business calendars (with the business-time calculators) and the service catalog."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from itsm.api.serializers import ItsmModelSerializer
 from itsm.api.viewsets import ItsmModelViewSet
-from slm.filtersets import ServiceFilterSet
-from slm.models import Service
-from slm.services import service_save
+from slm.business_time import add_business_seconds, business_seconds
+from slm.filtersets import CalendarFilterSet, ServiceFilterSet
+from slm.models import Calendar, Service
+from slm.services import calendar_save, service_save
 
 
 class ServiceSerializer(ItsmModelSerializer):
@@ -12,7 +19,18 @@ class ServiceSerializer(ItsmModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["id", "url", "display", "name", "description", "status", "owner_team", "ci", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "display",
+            "name",
+            "description",
+            "status",
+            "owner_team",
+            "ci",
+            "calendar",
+            "created_at",
+        ]
 
 
 class ServiceViewSet(ItsmModelViewSet):
@@ -23,7 +41,7 @@ class ServiceViewSet(ItsmModelViewSet):
     filterset_class = ServiceFilterSet
     ordering_fields = ["id", "name", "status"]
     ordering = ["name"]
-    list_select_related = ["owner_team", "ci"]
+    list_select_related = ["owner_team", "ci", "calendar"]
 
     def perform_create(self, serializer):
         serializer.instance = service_save(actor=self.request.user, **serializer.validated_data)
@@ -32,3 +50,68 @@ class ServiceViewSet(ItsmModelViewSet):
         serializer.instance = service_save(
             actor=self.request.user, service=serializer.instance, **serializer.validated_data
         )
+
+
+class CalendarSerializer(ItsmModelSerializer):
+    """A business calendar; hours and holidays are validated interval by interval by the service."""
+
+    hours = serializers.JSONField()
+    holidays = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Calendar
+        fields = ["id", "url", "display", "name", "timezone", "hours", "holidays", "created_at", "updated_at"]
+
+
+class AddBusinessTimeSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    seconds = serializers.IntegerField(min_value=0, max_value=10 * 365 * 86400)
+
+
+class BusinessSecondsSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class CalendarViewSet(ItsmModelViewSet):
+    """Business calendars; `add-business-time/` and `business-seconds/` compute with one."""
+
+    queryset = Calendar.objects.all()
+    serializer_class = CalendarSerializer
+    filterset_class = CalendarFilterSet
+    ordering_fields = ["id", "name"]
+    ordering = ["name"]
+    action_permissions = {"add_business_time": "view", "business_seconds": "view"}
+
+    def perform_create(self, serializer):
+        serializer.instance = calendar_save(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = calendar_save(
+            actor=self.request.user, calendar=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(
+        request=AddBusinessTimeSerializer, responses=inline_serializer("DueAt", {"due": serializers.DateTimeField()})
+    )
+    @action(detail=True, methods=["post"], url_path="add-business-time", url_name="add-business-time")
+    def add_business_time(self, request, pk=None):
+        """The instant `seconds` business seconds after `start` on this calendar."""
+        body = AddBusinessTimeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            due = add_business_seconds(self.get_object().business_calendar(), **body.validated_data)
+        except ValueError as exc:
+            raise ValidationError({"seconds": [str(exc)]}) from None
+        return Response({"due": serializers.DateTimeField().to_representation(due)})
+
+    @extend_schema(
+        request=BusinessSecondsSerializer,
+        responses=inline_serializer("BusinessSeconds", {"seconds": serializers.IntegerField()}),
+    )
+    @action(detail=True, methods=["post"], url_path="business-seconds", url_name="business-seconds")
+    def business_seconds(self, request, pk=None):
+        """Business seconds between `start` and `end` on this calendar."""
+        body = BusinessSecondsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"seconds": business_seconds(self.get_object().business_calendar(), **body.validated_data)})
