@@ -2,6 +2,7 @@
 
 from itsm.models.audit import AuditEvent, AuditEventImmutable
 from itsm.models.base import ItsmModel, RestrictedQuerySet
+from itsm.models.history import TicketStatusChange
 from itsm.models.journal import JournalEntry
 from itsm.models.numbering import NumberSequence
 from itsm.models.outbox import Notification, OutboxMessage
@@ -20,5 +21,6 @@ __all__ = [
     "Team",
     "TicketModel",
     "TicketQuerySet",
+    "TicketStatusChange",
     "User",
 ]

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.audit import m2m_set
@@ -9,6 +10,7 @@ from itsm.audit_context import audit_context
 from itsm.choices import priority_for
 from itsm.exceptions import StaleVersion, TransitionRefused
 from itsm.models import TicketModel
+from itsm.models.history import status_record
 from itsm.services.numbering import number_next
 from itsm.workflows import Transition
 
@@ -26,6 +28,7 @@ def ticket_create(*, model: type[TicketModel], actor, initial_status: str, m2m: 
         ticket = model(**fields, status=initial_status, created_by=actor)
         ticket.number = number_next(prefix=model.NUMBER_PREFIX)
         _save_validated(ticket)
+        status_record(ticket, at=getattr(ticket, "reported_at", None) or timezone.now())
         for name, values in (m2m or {}).items():
             m2m_set(ticket, name, values)
     return ticket
@@ -54,6 +57,11 @@ def ticket_update(
         for name, values in (m2m or {}).items():
             m2m_set(locked, name, values)
     return locked
+
+
+def _status_reason(ticket) -> str:
+    # Tickets name their pause reason `on_hold_reason`; it decides whether an SLA clock pauses.
+    return getattr(ticket, "on_hold_reason", None) or ""
 
 
 def transitions_available(*, ticket: TicketModel, actor) -> list[Transition]:
@@ -114,6 +122,7 @@ def transition_apply(
             for effect in transition.effects:
                 effect(ticket=locked, actor=actor, inputs=form.cleaned_data)
             locked.save()
+        status_record(locked, at=timezone.now(), reason=_status_reason(locked))
         for callback in transition.on_commit:
             transaction.on_commit(lambda cb=callback, t=locked: cb(ticket=t, actor=actor, inputs=form.cleaned_data))
     return locked
