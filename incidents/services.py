@@ -14,6 +14,7 @@ from incidents.notifications import notify_assigned, notify_created, notify_publ
 from itsm.choices import VisibilityChoices
 from itsm.services.journal import journal_add
 from itsm.services.tickets import ticket_create, ticket_update, transition_apply
+from slm.sla import sla_sync
 
 M2M_FIELDS = ("configuration_items", "watchers")
 # What a requester may set when logging their own incident in the portal; the desk decides the rest.
@@ -47,6 +48,7 @@ def incident_create(*, actor, **fields) -> Incident:
         incident = ticket_create(
             model=Incident, actor=actor, initial_status=Incident.INITIAL_STATUS, m2m=m2m, **scalars
         )
+        sla_sync(ticket=incident)
         notify_created(incident=incident)
         if incident.assignment_group_id or incident.assignee_id:
             notify_assigned(incident=incident, actor=actor)
@@ -60,6 +62,7 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
     with transaction.atomic():
         before = (incident.assignee_id, incident.assignment_group_id)
         updated = ticket_update(ticket=incident, actor=actor, data=scalars, expected_version=expected_version, m2m=m2m)
+        sla_sync(ticket=updated)  # priority, kind or service may have changed: clocks follow, from the start
         after = (updated.assignee_id, updated.assignment_group_id)
         if after != before and any(after):
             notify_assigned(incident=updated, actor=actor)

@@ -55,6 +55,12 @@ def _notify_resolved(*, ticket, actor, inputs):
     notify_resolved(incident=ticket)
 
 
+def _sla_sync(*, ticket, actor, inputs):
+    from slm.sla import sla_sync
+
+    sla_sync(ticket=ticket)
+
+
 OPEN = [S.NEW, S.IN_PROGRESS, S.ON_HOLD]
 
 IncidentWorkflow = Workflow(
@@ -95,5 +101,6 @@ IncidentWorkflow = Workflow(
             inputs={"reason": forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=2000)},
             effects=[_cancel],
         ),
-    ]
+    ],
+    after=[_sla_sync],
 )

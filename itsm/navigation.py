@@ -30,6 +30,7 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", icon="house"),
+    NavItem(_("Incidents"), "incidents:incident_list", "incidents.view_incident", icon="exclamation-triangle"),
     NavItem(_("CMDB"), "cmdb:ci_list", "cmdb.view_configurationitem", icon="hdd-network"),
     NavItem(_("Users"), "itsm:user_list", "itsm.view_user", icon="people"),
     NavItem(_("Teams"), "itsm:team_list", "itsm.view_team", icon="diagram-3"),

@@ -162,6 +162,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "itsm.tasks.outbox_deliver_due", "schedule": 30.0},
+    "slm-fire-thresholds": {"task": "slm.tasks.sla_fire_due", "schedule": 15.0},
     "incidents-autoclose": {"task": "incidents.tasks.incidents_autoclose", "schedule": 3600.0},
 }
 ITSM_INCIDENT_AUTOCLOSE_DAYS = int(os.environ.get("ITSM_INCIDENT_AUTOCLOSE_DAYS", "5"))

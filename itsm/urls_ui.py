@@ -10,4 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth.ItsmLogoutView.as_view(), name="logout"),
     path("", include("itsm.urls_admin_ui")),
     path("cmdb/", include("cmdb.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("portal/", include("incidents.urls_portal")),
 ]

@@ -70,11 +70,13 @@ def _input_type(form_field: forms.Field) -> str:
 class Workflow:
     """The transitions of one ticket model, looked up by name."""
 
-    def __init__(self, transitions: Sequence[Transition]):
+    def __init__(self, transitions: Sequence[Transition], *, after: Sequence[Effect] = ()):
         names = [t.name for t in transitions]
         if len(names) != len(set(names)):
             raise ValueError("transition names must be unique within a workflow")
         self.transitions = list(transitions)
+        # Run after every transition of this workflow, in its transaction, once the status history has the move.
+        self.after = list(after)
         self._by_name = {t.name: t for t in transitions}
 
     def __iter__(self):

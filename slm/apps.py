@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+STAFF_READERS = ["agent", "change_manager", "cab_member", "security_officer", "auditor"]
+
 
 class SlmConfig(AppConfig):
     """Service Level Management."""
@@ -14,6 +16,9 @@ class SlmConfig(AppConfig):
             "manager": "vac",
             "admin": "vacd",
         },
+        "agreement": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "vac", "admin": "vacd"},
+        "slaclock": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "v", "admin": "v"},
+        "slathreshold": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "v", "admin": "v"},
         "service": {
             **dict.fromkeys(["requester", "agent", "change_manager", "cab_member", "security_officer", "auditor"], "v"),
             "manager": "vac",

@@ -1,13 +1,14 @@
 """SLM filtersets."""
 
 import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from cmdb.selectors import ci_impact
 from itsm.filtersets import ItsmFilterSet
-from slm.choices import ServiceStatusChoices
-from slm.models import Calendar, Service
+from slm.choices import AgreementKindChoices, ClockStatusChoices, ServiceStatusChoices
+from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
 
 
 class ServiceFilterSet(ItsmFilterSet):
@@ -37,3 +38,39 @@ class CalendarFilterSet(ItsmFilterSet):
     class Meta:
         model = Calendar
         fields = ["timezone"]
+
+
+class AgreementFilterSet(ItsmFilterSet):
+    """Agreements by kind, service, team, active flag and text."""
+
+    search_fields = ("name",)
+    kind = django_filters.MultipleChoiceFilter(choices=AgreementKindChoices.choices, distinct=False)
+
+    class Meta:
+        model = Agreement
+        fields = ["kind", "service", "team", "active"]
+
+
+class SLAClockFilterSet(ItsmFilterSet):
+    """Clocks by ticket (`?incident=<id>`), agreement, metric, status and breach."""
+
+    search_fields = ("agreement__name",)
+    incident = django_filters.NumberFilter(method="filter_incident", label=_("Incident (id)"))
+    status = django_filters.MultipleChoiceFilter(choices=ClockStatusChoices.choices, distinct=False)
+
+    class Meta:
+        model = SLAClock
+        fields = ["agreement", "metric", "status", "breached"]
+
+    def filter_incident(self, queryset, name, value):
+        # Named by its label, not imported: slm sees tickets through itsm only.
+        content_type = ContentType.objects.get_by_natural_key("incidents", "incident")
+        return queryset.filter(content_type=content_type, object_id=value)
+
+
+class SLAThresholdFilterSet(ItsmFilterSet):
+    """Fired escalations by clock and percent."""
+
+    class Meta:
+        model = SLAThreshold
+        fields = ["clock", "percent"]

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,11 @@ from cmdb.models import ConfigurationItem
 from itsm.models import ItsmModel, Team
 from itsm.models.users import validate_timezone
 from slm.business_time import BusinessCalendar, calendar_from
-from slm.choices import ServiceStatusChoices
+from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices, ServiceStatusChoices
+
+
+def default_warning_percents() -> list[int]:
+    return [50, 75, 90]
 
 
 class Calendar(ItsmModel):
@@ -76,3 +82,115 @@ class Service(ItsmModel):
 
     def __str__(self):
         return self.name
+
+
+class Agreement(ItsmModel):
+    """An SLA (per service, customer-facing), OLA (per support team) or UC (per vendor team) with targets.
+
+    `targets`: [{"priority": 1..5, "metric": "response"|"resolution", "seconds"}]; `escalation_rules`:
+    {"<percent>": [action, ...]} with 100 for the breach.
+    """
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=3, choices=AgreementKindChoices.choices)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), null=True, blank=True, on_delete=models.PROTECT, related_name="agreements"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="agreements"
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Business hours the targets count in; empty: around the clock."),
+    )
+    applies_to = models.JSONField(_("applies to"), default=list)
+    targets = models.JSONField(_("targets"), default=list)
+    warning_percents = models.JSONField(_("warning thresholds (%)"), default=default_warning_percents)
+    pause_on = models.JSONField(_("pause on"), default=list, blank=True)
+    escalation_rules = models.JSONField(_("escalation rules"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+
+    def __str__(self):
+        return self.name
+
+    def target_seconds(self, *, priority: int, metric: str) -> int | None:
+        """The target for a priority and metric, or None when the agreement sets none."""
+        for target in self.targets:
+            if target["priority"] == priority and target["metric"] == metric:
+                return target["seconds"]
+        return None
+
+
+class SLAClock(ItsmModel):
+    """One agreement's response or resolution clock on one ticket, recomputable from the ticket's history."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    ticket = GenericForeignKey("content_type", "object_id")
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.PROTECT, related_name="clocks"
+    )
+    metric = models.CharField(_("metric"), max_length=10, choices=MetricChoices.choices)
+    target_seconds = models.PositiveIntegerField(_("target (seconds)"))
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    elapsed_seconds = models.PositiveIntegerField(_("elapsed (seconds)"), default=0)
+    paused_seconds = models.PositiveIntegerField(_("paused (seconds)"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+    status = models.CharField(_("status"), max_length=10, choices=ClockStatusChoices.choices)
+    breached = models.BooleanField(_("breached"), default=False)
+
+    audit_exclude = frozenset({"updated_at", "created_at", "computed_at", "elapsed_seconds", "paused_seconds"})
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "agreement", "metric"], name="slm_clock_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="slm_clock_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.agreement} {self.get_metric_display()}"
+
+    @property
+    def elapsed_percent(self) -> int:
+        """Share of the target used when last computed, 0..(over 100 when breached)."""
+        return int(100 * self.elapsed_seconds / self.target_seconds) if self.target_seconds else 0
+
+
+class SLAThreshold(ItsmModel):
+    """One warning percent (or 100: the breach) of a clock, with when it is reached; fires exactly once."""
+
+    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="thresholds")
+    percent = models.PositiveSmallIntegerField(_("percent"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
+    actions = models.JSONField(_("actions"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["clock", "percent"]
+        verbose_name = _("SLA threshold")
+        verbose_name_plural = _("SLA thresholds")
+        constraints = [models.UniqueConstraint(fields=["clock", "percent"], name="slm_threshold_unique")]
+        # The beat task's claim: unfired rows by due time.
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="slm_threshold_due_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.clock} {self.percent}%"

@@ -8,8 +8,23 @@ from django.utils.translation import gettext as _
 
 from itsm.audit_context import audit_context
 from slm.business_time import DAY_MINUTES, interval_from_hours
-from slm.models import Calendar, Service
+from slm.choices import AgreementKindChoices, EscalationActionChoices, MetricChoices
+from slm.models import Agreement, Calendar, Service
 
+AGREEMENT_FIELDS = (
+    "name",
+    "kind",
+    "service",
+    "team",
+    "calendar",
+    "applies_to",
+    "targets",
+    "warning_percents",
+    "pause_on",
+    "escalation_rules",
+    "active",
+)
+APPLIES_TO = {"incident", "service_request"}
 SERVICE_FIELDS = ("name", "description", "status", "owner_team", "ci", "calendar")
 
 
@@ -83,3 +98,69 @@ def calendar_save(*, actor, calendar: Calendar | None = None, **fields) -> Calen
         calendar.full_clean()
         calendar.save()
         return calendar
+
+
+def _agreement_errors(agreement: Agreement) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if agreement.kind == AgreementKindChoices.SLA and not agreement.service_id:
+        errors["service"] = [_("An SLA is agreed for a service.")]
+    if agreement.kind in (AgreementKindChoices.OLA, AgreementKindChoices.UC) and not agreement.team_id:
+        errors["team"] = [_("An OLA or UC is agreed with a team.")]
+    if (
+        not isinstance(agreement.applies_to, list)
+        or not agreement.applies_to
+        or not set(agreement.applies_to) <= APPLIES_TO
+    ):
+        errors["applies_to"] = [_("Choose from: %(c)s.") % {"c": ", ".join(sorted(APPLIES_TO))}]
+    problems, seen = [], set()
+    for index, target in enumerate(agreement.targets if isinstance(agreement.targets, list) else [None]):
+        ok = (
+            isinstance(target, dict)
+            and set(target) == {"priority", "metric", "seconds"}
+            and target["priority"] in range(1, 6)
+            and target["metric"] in MetricChoices.values
+            and isinstance(target["seconds"], int)
+            and not isinstance(target["seconds"], bool)
+            and target["seconds"] > 0
+        )
+        if not ok:
+            problems.append(_('Target %(n)d needs {"priority": 1-5, "metric", "seconds" > 0}.') % {"n": index + 1})
+        elif (target["priority"], target["metric"]) in seen:
+            problems.append(_("Target %(n)d repeats a priority and metric.") % {"n": index + 1})
+        else:
+            seen.add((target["priority"], target["metric"]))
+    if problems:
+        errors["targets"] = problems
+    percents = agreement.warning_percents
+    if not isinstance(percents, list) or not all(isinstance(p, int) and 0 < p < 100 for p in percents):
+        errors["warning_percents"] = [_("Whole numbers between 1 and 99.")]
+    if not isinstance(agreement.pause_on, list) or not all(isinstance(r, str) and r for r in agreement.pause_on):
+        errors["pause_on"] = [_("A list of on-hold reasons.")]
+    rules = agreement.escalation_rules
+    valid_keys = {str(p) for p in (percents if isinstance(percents, list) else [])} | {"100"}
+    if not isinstance(rules, dict) or any(
+        key not in valid_keys
+        or not isinstance(actions, list)
+        or not set(actions) <= set(EscalationActionChoices.values)
+        for key, actions in (rules.items() if isinstance(rules, dict) else [])
+    ):
+        errors["escalation_rules"] = [
+            _("Map a warning percent (or 100, the breach) to actions among: %(a)s.")
+            % {"a": ", ".join(EscalationActionChoices.values)}
+        ]
+    return errors
+
+
+def agreement_save(*, actor, agreement: Agreement | None = None, **fields) -> Agreement:
+    """Create or change an agreement; running clocks of its tickets are recomputed by the next sync."""
+    with transaction.atomic(), audit_context(actor=actor):
+        agreement = Agreement() if agreement is None else Agreement.objects.select_for_update().get(pk=agreement.pk)
+        for name, value in fields.items():
+            if name in AGREEMENT_FIELDS:
+                setattr(agreement, name, value)
+        if errors := _agreement_errors(agreement):
+            raise ValidationError(errors)
+        agreement.warning_percents = sorted(set(agreement.warning_percents))
+        agreement.full_clean()
+        agreement.save()
+        return agreement

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from cmdb.api.views import CIBaselineViewSet, CIClassViewSet, CIImportJobViewSet, CIRelationshipViewSet, CIViewSet
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from itsm.api.users import AuditEventViewSet, TeamViewSet, TokenView, UserViewSet
-from slm.api.views import CalendarViewSet, ServiceViewSet
+from slm.api.views import AgreementViewSet, CalendarViewSet, EscalationViewSet, ServiceViewSet, SLAClockViewSet
 
 app_name = "api"
 
@@ -22,6 +22,9 @@ router.register("ci-baselines", CIBaselineViewSet, basename="cibaseline")
 router.register("ci-import-jobs", CIImportJobViewSet, basename="ciimportjob")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("services", ServiceViewSet, basename="service")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("sla-clocks", SLAClockViewSet, basename="slaclock")
+router.register("escalations", EscalationViewSet, basename="slathreshold")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("incident-categories", CategoryViewSet, basename="category")
 

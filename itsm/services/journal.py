@@ -23,7 +23,7 @@ def journal_entries_visible(*, ticket, user):
 
 
 def journal_add(*, ticket, actor, body: str, visibility: str = VisibilityChoices.INTERNAL) -> JournalEntry:
-    """Add a comment or work note to `ticket`; requesters may only write public comments."""
+    """Add a comment or work note to `ticket` (actor None: the system); requesters may only write public comments."""
     body = (body or "").strip()
     errors = {}
     if not body:
@@ -34,7 +34,7 @@ def journal_add(*, ticket, actor, body: str, visibility: str = VisibilityChoices
         errors["visibility"] = [_("Choose public or internal.")]
     if errors:
         raise ValidationError(errors)
-    if visibility == VisibilityChoices.INTERNAL and not actor.is_staff_member:
+    if visibility == VisibilityChoices.INTERNAL and actor is not None and not actor.is_staff_member:
         raise PermissionDenied(_("Requesters can only write public comments."))
     with transaction.atomic(), audit_context(actor=actor):
         return JournalEntry.objects.create(

@@ -123,6 +123,8 @@ def transition_apply(
                 effect(ticket=locked, actor=actor, inputs=form.cleaned_data)
             locked.save()
         status_record(locked, at=timezone.now(), reason=_status_reason(locked))
+        for hook in workflow.after:
+            hook(ticket=locked, actor=actor, inputs=form.cleaned_data)
         for callback in transition.on_commit:
             transaction.on_commit(lambda cb=callback, t=locked: cb(ticket=t, actor=actor, inputs=form.cleaned_data))
     return locked

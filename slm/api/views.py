@@ -7,11 +7,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from itsm.api.serializers import ItsmModelSerializer
-from itsm.api.viewsets import ItsmModelViewSet
+from itsm.api.viewsets import ItsmModelViewSet, ItsmReadOnlyViewSet
 from slm.business_time import add_business_seconds, business_seconds
-from slm.filtersets import CalendarFilterSet, ServiceFilterSet
-from slm.models import Calendar, Service
-from slm.services import calendar_save, service_save
+from slm.filtersets import (
+    AgreementFilterSet,
+    CalendarFilterSet,
+    ServiceFilterSet,
+    SLAClockFilterSet,
+    SLAThresholdFilterSet,
+)
+from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
+from slm.services import agreement_save, calendar_save, service_save
 
 
 class ServiceSerializer(ItsmModelSerializer):
@@ -115,3 +121,108 @@ class CalendarViewSet(ItsmModelViewSet):
         body = BusinessSecondsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"seconds": business_seconds(self.get_object().business_calendar(), **body.validated_data)})
+
+
+class AgreementSerializer(ItsmModelSerializer):
+    """An SLA, OLA or UC with its targets, thresholds, pause reasons and escalation rules."""
+
+    applies_to = serializers.JSONField()
+    targets = serializers.JSONField()
+    warning_percents = serializers.JSONField(required=False)
+    pause_on = serializers.JSONField(required=False)
+    escalation_rules = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "url",
+            "display",
+            "name",
+            "kind",
+            "service",
+            "team",
+            "calendar",
+            "applies_to",
+            "targets",
+            "warning_percents",
+            "pause_on",
+            "escalation_rules",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AgreementViewSet(ItsmModelViewSet):
+    """Agreements (SLA per service, OLA/UC per team)."""
+
+    queryset = Agreement.objects.all()
+    serializer_class = AgreementSerializer
+    filterset_class = AgreementFilterSet
+    ordering_fields = ["id", "name", "kind"]
+    ordering = ["name"]
+    list_select_related = ["service", "team", "calendar"]
+
+    def perform_create(self, serializer):
+        serializer.instance = agreement_save(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = agreement_save(
+            actor=self.request.user, agreement=serializer.instance, **serializer.validated_data
+        )
+
+
+class SLAClockSerializer(ItsmModelSerializer):
+    """A clock as the contract shows it."""
+
+    elapsed_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = SLAClock
+        fields = [
+            "id",
+            "url",
+            "display",
+            "agreement",
+            "metric",
+            "target_seconds",
+            "started_at",
+            "due_at",
+            "stopped_at",
+            "paused_seconds",
+            "status",
+            "breached",
+            "elapsed_percent",
+            "object_id",
+        ]
+
+
+class SLAClockViewSet(ItsmReadOnlyViewSet):
+    """SLA clocks (read-only); `?incident=<id>` for one incident's."""
+
+    queryset = SLAClock.objects.all()
+    serializer_class = SLAClockSerializer
+    filterset_class = SLAClockFilterSet
+    ordering_fields = ["id", "due_at"]
+    ordering = ["due_at", "id"]
+    list_select_related = ["agreement"]
+
+
+class EscalationSerializer(ItsmModelSerializer):
+    """A fired threshold: what was done, and when."""
+
+    class Meta:
+        model = SLAThreshold
+        fields = ["id", "url", "display", "clock", "percent", "fired_at", "actions"]
+
+
+class EscalationViewSet(ItsmReadOnlyViewSet):
+    """Escalations: thresholds that fired (at most one per clock and percent)."""
+
+    queryset = SLAThreshold.objects.filter(fired_at__isnull=False)
+    serializer_class = EscalationSerializer
+    filterset_class = SLAThresholdFilterSet
+    ordering_fields = ["id", "fired_at"]
+    ordering = ["-fired_at", "-id"]
+    list_select_related = ["clock__agreement"]

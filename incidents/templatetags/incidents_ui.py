@@ -1,0 +1,37 @@
+"""Template helpers of the incident pages: safe markdown, priority and status badges."""
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+PRIORITY_CLASSES = {1: "danger", 2: "warning", 3: "info", 4: "secondary", 5: "light"}
+STATUS_CLASSES = {
+    "new": "primary",
+    "in_progress": "info",
+    "on_hold": "warning",
+    "resolved": "success",
+    "closed": "secondary",
+    "cancelled": "dark",
+}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown to HTML; raw HTML and scripts are stripped by nh3, so user text is inert."""
+    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "sane_lists"])
+    return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3 just above
+
+
+@register.filter
+def priority_class(priority) -> str:
+    """The Bootstrap colour of a priority badge."""
+    return PRIORITY_CLASSES.get(priority, "secondary")
+
+
+@register.filter
+def status_class(status) -> str:
+    """The Bootstrap colour of a status badge."""
+    return STATUS_CLASSES.get(status, "secondary")

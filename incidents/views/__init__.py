@@ -1,0 +1,1 @@
+"""Agent UI views of Incident Management, and the requester portal."""
