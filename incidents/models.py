@@ -1,5 +1,6 @@
 """Incident Management models: incidents and service requests, and their categories."""
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,7 @@ class Incident(TicketModel):
         _("resolution code"), max_length=20, choices=ResolutionCodeChoices.choices, null=True, blank=True
     )
     resolution_notes = models.TextField(_("resolution notes"), blank=True)
+    sla_clocks = GenericRelation("slm.SLAClock")
 
     class Meta(TicketModel.Meta):
         verbose_name = _("incident")

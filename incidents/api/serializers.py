@@ -2,10 +2,13 @@
 
 from incidents.models import Category, Incident
 from itsm.api.serializers import ItsmModelSerializer, TicketSerializer
+from slm.api.views import SLAClockSerializer
 
 
 class IncidentSerializer(TicketSerializer):
     """An incident or service request; status, priority and resolution move only through transitions."""
+
+    sla = SLAClockSerializer(source="sla_clocks", many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
         model = Incident
@@ -37,6 +40,7 @@ class IncidentSerializer(TicketSerializer):
             "closed_at",
             "resolution_code",
             "resolution_notes",
+            "sla",
             "created_by",
             "created_at",
             "updated_at",

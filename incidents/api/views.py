@@ -42,7 +42,7 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
         "created_by",
         "parent",
     ]
-    list_prefetch_related = ["configuration_items", "watchers"]
+    list_prefetch_related = ["configuration_items", "watchers", "sla_clocks__agreement"]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
 
     def perform_create(self, serializer):

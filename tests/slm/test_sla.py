@@ -191,3 +191,20 @@ class TestAgreementApi(ApiCrudMatrix):
         obj = self.make_object()
         assert self.as_role(make_user, "manager")[0].delete(self.detail(obj)).status_code == 403
         assert self.as_role(make_user, "admin")[0].delete(self.detail(obj)).status_code == 204
+
+
+@pytest.mark.django_db
+def test_incident_api_lists_its_clocks_without_extra_queries_per_row(client_as, service):
+    from itsm.testing.queries import assert_query_count_stable
+
+    agreement(service)
+    agent = client_as("agent")
+    incident = make_incident(service=service)
+    body = agent.get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert sorted(clock["metric"] for clock in body["sla"]) == ["resolution", "response"]
+
+    def make_rows(n):
+        for _ in range(n):
+            make_incident(service=service)
+
+    assert_query_count_stable(make_rows, lambda: agent.get("/api/v1/incidents/", {"limit": 100}))
