@@ -50,6 +50,9 @@ def main_context(request, incident) -> dict:
         "timeline": timeline(incident, request.user),
         "children": list(incident.children.order_by("-id")[:100]),
         "cis": list(incident.configuration_items.all()),
+        "sla_clocks": list(
+            incident.sla_clocks.select_related("agreement").prefetch_related("thresholds").order_by("metric", "id")
+        ),
         "comment_form": CommentForm(),
         "can_change": request.user.has_perm("incidents.change_incident"),
     }

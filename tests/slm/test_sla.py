@@ -208,3 +208,15 @@ def test_incident_api_lists_its_clocks_without_extra_queries_per_row(client_as, 
             make_incident(service=service)
 
     assert_query_count_stable(make_rows, lambda: agent.get("/api/v1/incidents/", {"limit": 100}))
+
+
+@pytest.mark.django_db
+def test_incident_page_shows_its_clocks(client, sign_in, service):
+    agreement(service)
+    incident = make_incident(service=service)
+    sign_in("agent")
+    page = client.get(f"/incidents/{incident.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-sla-clock="response"' in html and 'data-sla-clock="resolution"' in html
+    assert "Gold E-mail" in html
