@@ -48,15 +48,9 @@ class CIClassViewSet(ItsmModelViewSet):
     filterset_class = CIClassFilterSet
     ordering_fields = ["id", "name", "slug"]
     ordering = ["name"]
+    save_service = staticmethod(ci_class_save)
+    instance_arg = "ci_class"
     list_select_related = ["parent__parent__parent"]
-
-    def perform_create(self, serializer):
-        serializer.instance = ci_class_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = ci_class_save(
-            actor=self.request.user, ci_class=serializer.instance, **serializer.validated_data
-        )
 
 
 class CIViewSet(ItsmModelViewSet):
@@ -67,14 +61,10 @@ class CIViewSet(ItsmModelViewSet):
     filterset_class = CIFilterSet
     ordering_fields = ["id", "name", "status", "environment", "criticality", "created_at", "updated_at"]
     ordering = ["name", "id"]
+    save_service = staticmethod(ci_save)
+    instance_arg = "ci"
     list_select_related = ["ci_class", "owner_team"]
     action_permissions = {"impact": "view", "import_cis": "add"}
-
-    def perform_create(self, serializer):
-        serializer.instance = ci_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = ci_save(actor=self.request.user, ci=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         ci_delete(actor=self.request.user, ci=instance)

@@ -29,7 +29,26 @@ class ItsmReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ItsmModelViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ItsmReadOnlyViewSet):
-    """Full CRUD; writes go through `perform_*` hooks that subclasses point at their services."""
+    """Full CRUD; writes go through `perform_*` hooks that subclasses point at their services.
+
+    Most models have one save service, `save(*, actor, <instance_arg>=None, **fields)` creating or changing a
+    record: name it in `save_service` (a staticmethod) and `instance_arg`, and create/update use it.
+    """
+
+    save_service = None
+    instance_arg = ""
+
+    def perform_create(self, serializer):
+        if self.save_service is None:
+            return super().perform_create(serializer)
+        serializer.instance = self.save_service(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        if self.save_service is None:
+            return super().perform_update(serializer)
+        serializer.instance = self.save_service(
+            actor=self.request.user, **{self.instance_arg: serializer.instance}, **serializer.validated_data
+        )
 
 
 def expected_version(request) -> int | None:

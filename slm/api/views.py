@@ -47,15 +47,9 @@ class ServiceViewSet(ItsmModelViewSet):
     filterset_class = ServiceFilterSet
     ordering_fields = ["id", "name", "status"]
     ordering = ["name"]
+    save_service = staticmethod(service_save)
+    instance_arg = "service"
     list_select_related = ["owner_team", "ci", "calendar"]
-
-    def perform_create(self, serializer):
-        serializer.instance = service_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = service_save(
-            actor=self.request.user, service=serializer.instance, **serializer.validated_data
-        )
 
 
 class CalendarSerializer(ItsmModelSerializer):
@@ -87,15 +81,9 @@ class CalendarViewSet(ItsmModelViewSet):
     filterset_class = CalendarFilterSet
     ordering_fields = ["id", "name"]
     ordering = ["name"]
+    save_service = staticmethod(calendar_save)
+    instance_arg = "calendar"
     action_permissions = {"add_business_time": "view", "business_seconds": "view"}
-
-    def perform_create(self, serializer):
-        serializer.instance = calendar_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = calendar_save(
-            actor=self.request.user, calendar=serializer.instance, **serializer.validated_data
-        )
 
     @extend_schema(
         request=AddBusinessTimeSerializer, responses=inline_serializer("DueAt", {"due": serializers.DateTimeField()})
@@ -162,15 +150,9 @@ class AgreementViewSet(ItsmModelViewSet):
     filterset_class = AgreementFilterSet
     ordering_fields = ["id", "name", "kind"]
     ordering = ["name"]
+    save_service = staticmethod(agreement_save)
+    instance_arg = "agreement"
     list_select_related = ["service", "team", "calendar"]
-
-    def perform_create(self, serializer):
-        serializer.instance = agreement_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = agreement_save(
-            actor=self.request.user, agreement=serializer.instance, **serializer.validated_data
-        )
 
 
 class SLAClockSerializer(ItsmModelSerializer):
