@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -54,8 +58,8 @@ def describe_changes(events, user) -> list[AuditEvent]:
         event.change_rows = [
             ChangeRow(
                 label=capfirst(field.verbose_name) if field is not None else capfirst(name.replace("_", " ")),
-                before=_display(name, before, names.get(related, {}), _choice_labels(field)),
-                after=_display(name, after, names.get(related, {}), _choice_labels(field)),
+                before=_display(name, _as_time(field, before), names.get(related, {}), _choice_labels(field)),
+                after=_display(name, _as_time(field, after), names.get(related, {}), _choice_labels(field)),
             )
             for name, field, related, before, after in items
         ]
@@ -82,6 +86,15 @@ def _names(model, ids, user) -> dict:
     if hasattr(queryset, "restrict"):
         queryset = queryset.restrict(user, "view")
     return {obj.pk: str(obj) for obj in queryset.filter(pk__in=ids)}
+
+
+def _as_time(field, value):
+    """Audit trails store instants as ISO text; show them as the user's local date and time."""
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return date_format(timezone.localtime(parsed), "SHORT_DATETIME_FORMAT")
+    return value
 
 
 def _choice_labels(field) -> dict:

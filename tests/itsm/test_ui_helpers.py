@@ -43,3 +43,15 @@ def test_audit_change_rows_show_choice_labels(make_user):
     rows = {str(row.label): row.after for row in described.change_rows}
     assert rows["Type"] == "runs on"
     assert rows["Source"] == rel.source.name
+
+
+@pytest.mark.django_db
+def test_audit_change_rows_format_instants(make_user):
+    from itsm.views.audit import describe_changes
+    from tests.incidents.factories import make_incident
+
+    incident = make_incident()
+    event = AuditEvent.objects.get(object_type="incidents.incident", object_id=str(incident.pk), action="create")
+    (described,) = describe_changes([event], make_user(roles=["agent"]))
+    reported = {str(row.label): row.after for row in described.change_rows}["Reported at"]
+    assert "T" not in reported and "+00:00" not in reported
