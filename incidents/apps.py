@@ -9,6 +9,7 @@ class IncidentsConfig(AppConfig):
 
     name = "incidents"
     verbose_name = _("Incident Management and the Service Desk")
+    demo_loader = "incidents.demo.load_incidents"
     # Requesters log and follow their own incidents (scoped in TicketQuerySet); they never change one directly.
     role_permissions = {
         "incident": {

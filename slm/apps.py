@@ -9,6 +9,7 @@ class SlmConfig(AppConfig):
 
     name = "slm"
     verbose_name = _("Service Level Management")
+    demo_loader = "slm.demo.load_services"
     # Requesters pick the service their request is about, so they may read the catalog.
     role_permissions = {
         "calendar": {
