@@ -12,7 +12,7 @@ from cmdb.choices import (
     RelationshipTypeChoices,
 )
 from cmdb.models import CIBaseline, CIClass, CIImportJob, CIRelationship, ConfigurationItem
-from itsm.filtersets import ItsmFilterSet
+from itsm.filtersets import InModelMultipleChoiceFilter, InMultipleChoiceFilter, ItsmFilterSet
 from itsm.models import Team
 
 
@@ -47,18 +47,12 @@ class CIFilterSet(ItsmFilterSet):
     ci_class = django_filters.ModelMultipleChoiceFilter(
         queryset=CIClass.objects.all(), method="filter_class", label=_("Class")
     )
-    # distinct=False: these filter on the CI's own columns, so no row can repeat; a DISTINCT over every
-    # column (attributes included) made filtered lists several times slower at 100k CIs.
-    status = django_filters.MultipleChoiceFilter(choices=CIStatusChoices.choices, label=_("Status"), distinct=False)
-    environment = django_filters.MultipleChoiceFilter(
-        choices=EnvironmentChoices.choices, label=_("Environment"), distinct=False
-    )
-    criticality = django_filters.MultipleChoiceFilter(
-        choices=CriticalityChoices.choices, label=_("Criticality"), distinct=False
-    )
-    owner_team = django_filters.ModelMultipleChoiceFilter(
-        queryset=Team.objects.all(), label=_("Owner team"), distinct=False
-    )
+    # Own columns, filtered as IN and never DISTINCT: a DISTINCT over every column (attributes included)
+    # made filtered lists several times slower at 100k CIs.
+    status = InMultipleChoiceFilter(choices=CIStatusChoices.choices, label=_("Status"))
+    environment = InMultipleChoiceFilter(choices=EnvironmentChoices.choices, label=_("Environment"))
+    criticality = InMultipleChoiceFilter(choices=CriticalityChoices.choices, label=_("Criticality"))
+    owner_team = InModelMultipleChoiceFilter(queryset=Team.objects.all(), label=_("Owner team"))
 
     class Meta:
         model = ConfigurationItem
@@ -74,7 +68,7 @@ class CIRelationshipFilterSet(ItsmFilterSet):
     """Relationships by either end, type and text."""
 
     search_fields = ("source__name", "target__name")
-    type = django_filters.MultipleChoiceFilter(choices=RelationshipTypeChoices.choices, distinct=False)
+    type = InMultipleChoiceFilter(choices=RelationshipTypeChoices.choices)
     ci = django_filters.NumberFilter(method="filter_ci", label=_("Either end (CI id)"))
 
     class Meta:
@@ -99,7 +93,7 @@ class CIImportJobFilterSet(ItsmFilterSet):
     """Import jobs by status and file name."""
 
     search_fields = ("file_name",)
-    status = django_filters.MultipleChoiceFilter(choices=ImportStatusChoices.choices, distinct=False)
+    status = InMultipleChoiceFilter(choices=ImportStatusChoices.choices)
 
     class Meta:
         model = CIImportJob

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.models import ConfigurationItem
 from incidents.choices import ChannelChoices, IncidentKindChoices, IncidentStatusChoices
 from incidents.models import Category, Incident
-from itsm.filtersets import ItsmFilterSet
+from itsm.filtersets import InModelMultipleChoiceFilter, InMultipleChoiceFilter, ItsmFilterSet
 from itsm.models import Team, User
 from slm.models import Service
 
@@ -15,14 +15,14 @@ class IncidentFilterSet(ItsmFilterSet):
     """Incidents by status, priority, team, assignee, service, CI, major, kind, channel, dates and text."""
 
     search_fields = ("number", "title", "description")
-    status = django_filters.MultipleChoiceFilter(choices=IncidentStatusChoices.choices, distinct=False)
-    kind = django_filters.MultipleChoiceFilter(choices=IncidentKindChoices.choices, distinct=False)
-    channel = django_filters.MultipleChoiceFilter(choices=ChannelChoices.choices, distinct=False)
-    priority = django_filters.MultipleChoiceFilter(choices=[(p, str(p)) for p in range(1, 6)], distinct=False)
-    assignment_group = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), distinct=False)
-    assignee = django_filters.ModelMultipleChoiceFilter(queryset=User.objects.all(), distinct=False)
+    status = InMultipleChoiceFilter(choices=IncidentStatusChoices.choices)
+    kind = InMultipleChoiceFilter(choices=IncidentKindChoices.choices)
+    channel = InMultipleChoiceFilter(choices=ChannelChoices.choices)
+    priority = InMultipleChoiceFilter(choices=[(p, str(p)) for p in range(1, 6)])
+    assignment_group = InModelMultipleChoiceFilter(queryset=Team.objects.all())
+    assignee = InModelMultipleChoiceFilter(queryset=User.objects.all())
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
-    service = django_filters.ModelMultipleChoiceFilter(queryset=Service.objects.all(), distinct=False)
+    service = InModelMultipleChoiceFilter(queryset=Service.objects.all())
     configuration_items = django_filters.ModelMultipleChoiceFilter(
         queryset=ConfigurationItem.objects.all(), label=_("Configuration items")
     )

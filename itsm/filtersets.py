@@ -9,6 +9,24 @@ from itsm.models import AuditEvent, Team, User
 from itsm.roles import ROLE_LABELS
 
 
+class InFilterMixin:
+    """Several values as one `col IN (...)`: django-filter writes one OR'ed condition per value, which
+    PostgreSQL plans far worse on big tables (bench/README.md). For filters on the model's own columns."""
+
+    def filter(self, qs, value):
+        if not value or self.is_noop(qs, value):
+            return qs
+        return self.get_method(qs)(**{f"{self.field_name}__in": value})
+
+
+class InMultipleChoiceFilter(InFilterMixin, django_filters.MultipleChoiceFilter):
+    """A multiple choice filter on an own column, as IN."""
+
+
+class InModelMultipleChoiceFilter(InFilterMixin, django_filters.ModelMultipleChoiceFilter):
+    """A multiple object filter on an own foreign key, as IN."""
+
+
 class ItsmFilterSet(django_filters.FilterSet):
     """Adds `q`: a case-insensitive search over the Meta's `search_fields`."""
 
@@ -65,8 +83,8 @@ class AuditEventFilterSet(ItsmFilterSet):
     """Audit events by object, actor, source, action and time."""
 
     search_fields = ("object_repr", "actor_repr")
-    source = django_filters.MultipleChoiceFilter(choices=AuditSourceChoices.choices, distinct=False)
-    action = django_filters.MultipleChoiceFilter(choices=AuditActionChoices.choices, distinct=False)
+    source = InMultipleChoiceFilter(choices=AuditSourceChoices.choices)
+    action = InMultipleChoiceFilter(choices=AuditActionChoices.choices)
     at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 

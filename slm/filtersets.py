@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from cmdb.selectors import ci_impact
-from itsm.filtersets import ItsmFilterSet
+from itsm.filtersets import InMultipleChoiceFilter, ItsmFilterSet
 from slm.choices import AgreementKindChoices, ClockStatusChoices, ServiceStatusChoices
 from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
 
@@ -15,7 +15,7 @@ class ServiceFilterSet(ItsmFilterSet):
     """Services by status, owner team, text, and `impacted_by` (the services a CI's failure touches)."""
 
     search_fields = ("name", "description")
-    status = django_filters.MultipleChoiceFilter(choices=ServiceStatusChoices.choices, distinct=False)
+    status = InMultipleChoiceFilter(choices=ServiceStatusChoices.choices)
     impacted_by = django_filters.NumberFilter(method="filter_impacted_by", label=_("Impacted by CI (id)"))
 
     class Meta:
@@ -44,7 +44,7 @@ class AgreementFilterSet(ItsmFilterSet):
     """Agreements by kind, service, team, active flag and text."""
 
     search_fields = ("name",)
-    kind = django_filters.MultipleChoiceFilter(choices=AgreementKindChoices.choices, distinct=False)
+    kind = InMultipleChoiceFilter(choices=AgreementKindChoices.choices)
 
     class Meta:
         model = Agreement
@@ -56,7 +56,7 @@ class SLAClockFilterSet(ItsmFilterSet):
 
     search_fields = ("agreement__name",)
     incident = django_filters.NumberFilter(method="filter_incident", label=_("Incident (id)"))
-    status = django_filters.MultipleChoiceFilter(choices=ClockStatusChoices.choices, distinct=False)
+    status = InMultipleChoiceFilter(choices=ClockStatusChoices.choices)
 
     class Meta:
         model = SLAClock

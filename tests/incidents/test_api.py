@@ -207,4 +207,14 @@ def test_keyword_search_has_trigram_indexes():
             "SELECT indexname FROM pg_indexes WHERE tablename = 'incidents_incident' AND indexname LIKE %s", ["%trgm"]
         )
         names = {row[0] for row in cursor.fetchall()}
-    assert names == {f"incidents_incident_{f}_trgm" for f in ("number", "title", "description")}
+    assert names == {f"incidents_incident_{f}_upper_trgm" for f in ("number", "title", "description")}
+    # ...and the planner can use them for what `?q=` generates (UPPER(col::text) LIKE UPPER(%word%)).
+    from incidents.models import Incident
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql, params = Incident.objects.filter(title__icontains="printer").values("id").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "incidents_incident_title_upper_trgm" in plan, plan
