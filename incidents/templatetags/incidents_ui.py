@@ -1,5 +1,7 @@
 """Template helpers of the incident pages: safe markdown, priority and status badges."""
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 from django import template
@@ -18,10 +20,21 @@ STATUS_CLASSES = {
 }
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a Markdown parser costs more than converting a comment; keep one per thread and reset it.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown_lib.Markdown(extensions=["fenced_code", "sane_lists"])
+    return converter
+
+
 @register.filter
 def markdown(text: str) -> str:
     """Markdown to HTML; raw HTML and scripts are stripped by nh3, so user text is inert."""
-    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "sane_lists"])
+    html = _converter().reset().convert(text or "")
     return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3 just above
 
 
