@@ -43,6 +43,10 @@ def incident_create(*, actor, **fields) -> Incident:
         fields["requester"], fields["channel"] = actor, "portal"
     fields.setdefault("requester", actor)
     _check_parent(None, fields.get("parent"))
+    reported_at = fields.get("reported_at")
+    if reported_at is not None and reported_at > timezone.now() + timedelta(minutes=5):
+        # SLA clocks start here: a future report time would hand out free time.
+        raise ValidationError({"reported_at": [_("The report time cannot be in the future.")]})
     scalars, m2m = _split(fields)
     with transaction.atomic():
         incident = ticket_create(

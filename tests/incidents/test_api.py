@@ -218,3 +218,13 @@ def test_keyword_search_has_trigram_indexes():
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
     assert "incidents_incident_title_upper_trgm" in plan, plan
+
+
+@pytest.mark.django_db
+def test_reported_at_may_be_backdated_but_not_in_the_future(client_as):
+    agent = client_as("agent")
+    past = agent.post(URL, {"title": "Called an hour ago", "reported_at": "2026-01-05T08:00:00Z"})
+    assert past.status_code == 201 and past.json()["reported_at"] == "2026-01-05T08:00:00Z"
+    future = agent.post(URL, {"title": "Time traveller", "reported_at": "2999-01-01T00:00:00Z"})
+    assert future.status_code == 400 and "reported_at" in future.json()
+    assert not Incident.objects.filter(title="Time traveller").exists()
