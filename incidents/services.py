@@ -65,8 +65,10 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
     scalars, m2m = _split(data)
     with transaction.atomic():
         before = (incident.assignee_id, incident.assignment_group_id)
+        sla_inputs = (incident.kind, incident.service_id, incident.priority, incident.reported_at)
         updated = ticket_update(ticket=incident, actor=actor, data=scalars, expected_version=expected_version, m2m=m2m)
-        sla_sync(ticket=updated)  # priority, kind or service may have changed: clocks follow, from the start
+        if (updated.kind, updated.service_id, updated.priority, updated.reported_at) != sla_inputs:
+            sla_sync(ticket=updated)  # the agreements or targets changed: clocks follow, from the start
         after = (updated.assignee_id, updated.assignment_group_id)
         if after != before and any(after):
             notify_assigned(incident=updated, actor=actor)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from itsm.audit import record_many
 from itsm.models.history import status_history
 from itsm.services.journal import journal_add
 from itsm.services.outbox import outbox_enqueue
@@ -86,11 +87,23 @@ def _apply(clock, agreement, target, history, now, started_at) -> SLAClock:
         clock.status = ClockStatusChoices.BREACHED
     clock.save()
     live = clock.status in (ClockStatusChoices.RUNNING, ClockStatusChoices.PAUSED)
+    rows = {row.percent: row for row in clock.thresholds.all()}
+    missing = []
     for percent, due in state.threshold_due.items():
-        row, _created = SLAThreshold.objects.get_or_create(clock=clock, percent=percent)
-        if row.fired_at is None and row.due_at != (due if live else None):
-            row.due_at = due if live else None
+        due = due if live else None
+        row = rows.get(percent)
+        if row is None:
+            missing.append(SLAThreshold(clock=clock, percent=percent, due_at=due))
+        elif row.fired_at is None and row.due_at != due:
+            row.due_at = due
             row.save(update_fields=["due_at", "updated_at"])
+    for percent, row in rows.items():
+        # A percent the agreement no longer warns at must not fire.
+        if percent not in state.threshold_due and row.fired_at is None and row.due_at is not None:
+            row.due_at = None
+            row.save(update_fields=["due_at", "updated_at"])
+    SLAThreshold.objects.bulk_create(missing)
+    record_many([(row, "create", {"percent": [None, row.percent]}) for row in missing])
     return clock
 
 

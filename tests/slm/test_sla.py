@@ -220,3 +220,25 @@ def test_incident_page_shows_its_clocks(client, sign_in, service):
     html = page.content.decode()
     assert 'data-sla-clock="response"' in html and 'data-sla-clock="resolution"' in html
     assert "Gold E-mail" in html
+
+
+@pytest.mark.django_db
+def test_sync_costs_do_not_grow_with_thresholds_and_new_rows_are_audited(service):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from itsm.models import AuditEvent
+
+    agreement(service, warning_percents=[10, 20, 30, 40, 50, 60, 70, 80, 90], escalation_rules={})
+    incident = make_incident(service=service)
+    assert AuditEvent.objects.filter(object_type="slm.slathreshold", action="create").count() == 20
+    with CaptureQueriesContext(connection) as ten_thresholds:
+        sla_sync(ticket=incident)
+    agreement_obj = Agreement.objects.get()
+    agreement_save(actor=None, agreement=agreement_obj, warning_percents=[50], escalation_rules={})
+    sla_sync(ticket=incident)
+    with CaptureQueriesContext(connection) as two_thresholds:
+        sla_sync(ticket=incident)
+    assert len(ten_thresholds.captured_queries) == len(two_thresholds.captured_queries)
+    live = SLAThreshold.objects.filter(clock__object_id=incident.pk, due_at__isnull=False)
+    assert sorted(set(live.values_list("percent", flat=True))) == [50, 100]  # dropped percents can no longer fire
