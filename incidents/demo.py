@@ -17,6 +17,7 @@ from incidents.services import incident_comment_add, incident_create, incident_u
 from itsm.audit_context import audit_context
 from itsm.models import Team, User
 from itsm.services.tickets import transition_apply
+from slm.demo import sla_demo_replay
 from slm.models import Service
 
 SEED = 4
@@ -162,6 +163,7 @@ class _Demo:
     def __init__(self):
         self.rng = random.Random(SEED)
         self.now = timezone.now()
+        self.created: list[int] = []
         self.categories = load_categories()
         self.services = {s.name: s for s in Service.objects.all()}
         self.teams = {t.name: t for t in Team.objects.all()}
@@ -221,6 +223,7 @@ class _Demo:
             incident = incident_update(actor=rng.choice(self.desk_agents), incident=incident, data=desk)
         else:
             incident = incident_create(actor=rng.choice(self.desk_agents), requester=caller, **fields, **desk)
+        self.created.append(incident.pk)
         return incident
 
     def work(self, incident: Incident, outcome: str, team: str, resolution: str | None = None) -> Incident:
@@ -335,7 +338,18 @@ class _Demo:
             outcome = OUTCOMES[0][index] if index < len(OUTCOMES[0]) else rng.choices(*OUTCOMES)[0]
             self.work(incident, outcome, team)
             made += 1
+        self.spread_over_time()
         return made
+
+    def spread_over_time(self) -> None:
+        """Everything above happened "now": move each incident's history onto a believable timeline after its
+        report time, so its SLA clocks come out met, at risk or breached (journal and audit keep load time)."""
+        for incident in Incident.objects.filter(pk__in=self.created).order_by("pk"):
+            entered = sla_demo_replay(ticket=incident, rng=self.rng, now=self.now)
+            Incident.objects.filter(pk=incident.pk).update(
+                resolved_at=entered.get("resolved") if incident.resolved_at else None,
+                closed_at=entered.get("closed") if incident.closed_at else None,
+            )
 
 
 def load_incidents(stdout) -> None:

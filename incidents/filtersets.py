@@ -36,7 +36,7 @@ class IncidentFilterSet(ItsmFilterSet):
 
     class Meta:
         model = Incident
-        fields = ["major", "parent", "category"]
+        fields = ["major", "parent", "category", "caused_by_change"]
 
 
 class CategoryFilterSet(ItsmFilterSet):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from changes.models import Change
 from cmdb.models import ConfigurationItem
 from incidents.models import Incident
 from itsm.choices import VisibilityChoices
@@ -41,6 +42,9 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
     parent_number = forms.CharField(
         label=_("Parent incident"), required=False, max_length=16, help_text=_("Its number, e.g. INC0001234.")
     )
+    caused_by_change_number = forms.CharField(
+        label=_("Caused by change"), required=False, max_length=16, help_text=_("Its number, e.g. CHG0000042.")
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -54,6 +58,8 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["version"].initial = self.instance.version
             self.fields["version"].required = True
             self.fields["parent_number"].initial = self.instance.parent.number if self.instance.parent_id else ""
+            caused_by = self.instance.caused_by_change
+            self.fields["caused_by_change_number"].initial = caused_by.number if caused_by else ""
         self.fields["assignee"].queryset = User.objects.filter(groups__name__in=["agent", "manager"]).distinct()
 
     def clean_parent_number(self):
@@ -65,11 +71,21 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("No incident has this number."))
         return parent
 
+    def clean_caused_by_change_number(self):
+        number = self.cleaned_data["caused_by_change_number"].strip().upper()
+        if not number:
+            return None
+        change = Change.objects.filter(number=number).first()
+        if change is None:
+            raise forms.ValidationError(_("No change has this number."))
+        return change
+
     def service_arguments(self) -> dict:
         """The cleaned values as keyword arguments of incident_create / incident_update."""
         return {
             **{name: self.cleaned_data[name] for name in AGENT_FIELDS},
             "parent": self.cleaned_data["parent_number"],
+            "caused_by_change": self.cleaned_data["caused_by_change_number"],
         }
 
 

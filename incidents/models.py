@@ -86,6 +86,14 @@ class Incident(TicketModel):
         _("resolution code"), max_length=20, choices=ResolutionCodeChoices.choices, null=True, blank=True
     )
     resolution_notes = models.TextField(_("resolution notes"), blank=True)
+    caused_by_change = models.ForeignKey(
+        "changes.Change",
+        verbose_name=_("caused by change"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caused_incidents",
+    )
     sla_clocks = GenericRelation("slm.SLAClock")
 
     class Meta(TicketModel.Meta):

@@ -65,10 +65,12 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
     scalars, m2m = _split(data)
     with transaction.atomic():
         before = (incident.assignee_id, incident.assignment_group_id)
-        sla_inputs = (incident.kind, incident.service_id, incident.priority, incident.reported_at)
+        sla_fields = ("kind", "service_id", "priority", "reported_at", "assignment_group_id")
+        sla_inputs = [getattr(incident, name) for name in sla_fields]
         updated = ticket_update(ticket=incident, actor=actor, data=scalars, expected_version=expected_version, m2m=m2m)
-        if (updated.kind, updated.service_id, updated.priority, updated.reported_at) != sla_inputs:
-            sla_sync(ticket=updated)  # the agreements or targets changed: clocks follow, from the start
+        if [getattr(updated, name) for name in sla_fields] != sla_inputs:
+            # The agreements or targets changed (clocks follow, from the start), or a team stint ended (OLAs/UCs).
+            sla_sync(ticket=updated)
         after = (updated.assignee_id, updated.assignment_group_id)
         if after != before and any(after):
             notify_assigned(incident=updated, actor=actor)

@@ -75,24 +75,28 @@ def record_many(entries) -> int:
     Each entry is (instance, action, changes) or (instance, action, changes, object_repr): pass the repr when
     str(instance) would query related rows, as it would once per row.
     """
+    from itsm.bulk import insert_rows
+
     ctx = current()
     actor = ctx.actor_user()
+    # Plain rows, written by COPY on PostgreSQL: sweeps and imports audit thousands of rows at a time.
     events = [
-        AuditEvent(
-            actor=actor,
-            actor_repr=actor.get_username() if actor else "",
-            source=ctx.source,
-            action=action,
-            object_type=instance._meta.label_lower,
-            object_id=str(instance.pk),
-            object_repr=(entry[3] if len(entry) > 3 else str(instance))[:200],
-            changes=changes,
-            correlation_id=ctx.correlation_id,
-        )
+        {
+            "actor_id": actor.pk if actor else None,
+            "actor_repr": actor.get_username() if actor else "",
+            "source": ctx.source,
+            "action": action,
+            "transition": "",
+            "object_type": instance._meta.label_lower,
+            "object_id": str(instance.pk),
+            "object_repr": (entry[3] if len(entry) > 3 else str(instance))[:200],
+            "changes": changes,
+            "correlation_id": ctx.correlation_id,
+        }
         for entry in entries
         for instance, action, changes in [entry[:3]]
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    insert_rows(AuditEvent, events)
     return len(events)
 
 

@@ -164,8 +164,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "itsm.tasks.outbox_deliver_due", "schedule": 30.0},
     "slm-fire-thresholds": {"task": "slm.tasks.sla_fire_due", "schedule": 15.0},
     "incidents-autoclose": {"task": "incidents.tasks.incidents_autoclose", "schedule": 3600.0},
+    "changes-remind-upcoming": {"task": "changes.tasks.changes_remind_upcoming", "schedule": 300.0},
 }
 ITSM_INCIDENT_AUTOCLOSE_DAYS = int(os.environ.get("ITSM_INCIDENT_AUTOCLOSE_DAYS", "5"))
+# How long before a scheduled change's planned start its implementers and CAB are reminded.
+ITSM_CHANGE_REMINDER_MINUTES = int(os.environ.get("ITSM_CHANGE_REMINDER_MINUTES", "60"))
 
 # --- Cache (Redis when available; axes and rate limits rely on a shared cache in production) -------
 if REDIS_URL:
@@ -229,7 +232,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     # impact and urgency share one choice set: one schema enum, not two names for it.
-    "ENUM_NAME_OVERRIDES": {"ImpactEnum": "itsm.choices.ImpactChoices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImpactEnum": "itsm.choices.ImpactChoices",
+        # Changes: `type`, `status`, `kind` clash with other apps' fields; risk and risk_computed share a set.
+        "ChangeTypeEnum": "changes.choices.ChangeTypeChoices",
+        "ChangeStatusEnum": "changes.choices.ChangeStatusChoices",
+        "ChangeRiskEnum": "changes.choices.RiskChoices",
+        "ChangeWindowKindEnum": "changes.choices.WindowKindChoices",
+        "ChangeConflictKindEnum": "changes.choices.ConflictKindChoices",
+        # Background jobs (CI imports, SLA recomputes) share one set of status values, hence one enum.
+        "JobStatusEnum": "cmdb.choices.ImportStatusChoices",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------------

@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("itsm.urls_admin_ui")),
     path("cmdb/", include("cmdb.urls")),
     path("incidents/", include("incidents.urls")),
+    path("slm/", include("slm.urls")),
+    path("changes/", include("changes.urls")),
     path("portal/", include("incidents.urls_portal")),
 ]

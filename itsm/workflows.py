@@ -32,6 +32,12 @@ class Transition:
     on_commit: Sequence[Effect] = ()
     # Inputs copied onto model fields of the same name (e.g. on_hold_reason, resolution_code).
     sets_fields: bool = True
+    # When the target depends on the ticket (a standard change skips straight to scheduled): ticket -> status.
+    target_for: Callable[..., str] | None = None
+
+    def target_of(self, ticket) -> str:
+        """The status this transition moves `ticket` to (`target` unless `target_for` decides per ticket)."""
+        return self.target_for(ticket) if self.target_for is not None else self.target
 
     def form_class(self) -> type[forms.Form]:
         """A form with this transition's inputs, for validation and for the UI dialog."""

@@ -9,7 +9,7 @@ class SlmConfig(AppConfig):
 
     name = "slm"
     verbose_name = _("Service Level Management")
-    demo_loader = "slm.demo.load_services"
+    demo_loader = "slm.demo.load_demo"
     # Requesters pick the service their request is about, so they may read the catalog.
     role_permissions = {
         "calendar": {
@@ -20,6 +20,7 @@ class SlmConfig(AppConfig):
         "agreement": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "vac", "admin": "vacd"},
         "slaclock": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "v", "admin": "v"},
         "slathreshold": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "v", "admin": "v"},
+        "slarecomputejob": {**dict.fromkeys(STAFF_READERS, "v"), "manager": "v", "admin": "v"},
         "service": {
             **dict.fromkeys(["requester", "agent", "change_manager", "cab_member", "security_officer", "auditor"], "v"),
             "manager": "vac",

@@ -10,13 +10,18 @@ so a DST gap shortens the day and an overlap lengthens it by exactly the real ti
 """
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 DAY_MINUTES = 24 * 60
 MAX_DAYS = 3 * 366  # a due time further than this is a misconfiguration, not a deadline
 UTC = dt.UTC
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+SECOND = 1_000_000  # in microseconds
+CACHED_DAYS = 20_000  # about 55 years of days per calendar before the cache starts over
+SHARED_CALENDARS = 256
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,12 @@ class BusinessCalendar:
     tz: ZoneInfo
     intervals: tuple[tuple[int, int, int], ...]
     holidays: frozenset[dt.date] = frozenset()
+    # Local day (ordinal) -> its business windows in UTC microseconds, filled on demand. Recomputing many clocks
+    # walks the same days again and again; the zone arithmetic per day is what costs, so it is done once.
+    day_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+_SHARED: dict[BusinessCalendar, BusinessCalendar] = {}
 
 
 def parse_clock(value: str, *, allow_24: bool = False) -> int:
@@ -57,12 +68,18 @@ def interval_from_hours(item: dict) -> tuple[int, int, int]:
 
 
 def calendar_from(*, timezone: str, hours: Iterable[dict], holidays: Iterable[dt.date] = ()) -> BusinessCalendar:
-    """Build a calendar from the API's representation (raises ValueError on bad input)."""
-    return BusinessCalendar(
+    """Build a calendar from the API's representation (raises ValueError on bad input).
+
+    Equal calendars come back as one shared instance, so its day cache stays warm across clocks and tickets.
+    """
+    calendar = BusinessCalendar(
         tz=ZoneInfo(timezone),
         intervals=tuple(sorted(interval_from_hours(item) for item in hours)),
         holidays=frozenset(holidays),
     )
+    if len(_SHARED) >= SHARED_CALENDARS:
+        _SHARED.clear()
+    return _SHARED.setdefault(calendar, calendar)
 
 
 def _local_windows(calendar: BusinessCalendar, day: dt.date) -> list[tuple[int, int]]:
@@ -85,26 +102,32 @@ def _local_windows(calendar: BusinessCalendar, day: dt.date) -> list[tuple[int, 
     return merged
 
 
-def _instant(calendar: BusinessCalendar, day: dt.date, minute: int) -> dt.datetime:
-    # Wall time -> real instant. A time in a DST gap resolves forward, one in an overlap to its first pass.
-    local = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
-    return local.replace(tzinfo=calendar.tz).astimezone(UTC)
+def _micros(instant: dt.datetime) -> int:
+    """An aware instant as whole microseconds since the epoch: exact integer arithmetic from here on."""
+    return (instant - EPOCH) // MICROSECOND
 
 
-def _windows(calendar: BusinessCalendar, first_day: dt.date, last_day: dt.date | None) -> Iterator[tuple]:
-    """Business windows as UTC (start, end) pairs, day by day from `first_day` (to `last_day` or MAX_DAYS)."""
-    day = first_day
-    limit = last_day if last_day is not None else first_day + dt.timedelta(days=MAX_DAYS)
-    while day <= limit:
+def _day_windows(calendar: BusinessCalendar, ordinal: int) -> tuple[tuple[int, int], ...]:
+    """The business windows of one local day as UTC microsecond pairs (empty on holidays and days off)."""
+    windows = calendar.day_cache.get(ordinal)
+    if windows is None:
+        if len(calendar.day_cache) >= CACHED_DAYS:
+            calendar.day_cache.clear()
+        day = dt.date.fromordinal(ordinal)
+        midnight = dt.datetime.combine(day, dt.time())
+        pairs = []
         for start, end in _local_windows(calendar, day):
-            window = (_instant(calendar, day, start), _instant(calendar, day, end))
-            if window[1] > window[0]:
-                yield window
-        day += dt.timedelta(days=1)
+            # Wall time -> real instant. A time in a DST gap resolves forward, one in an overlap to its first pass.
+            begin = _micros((midnight + dt.timedelta(minutes=start)).replace(tzinfo=calendar.tz))
+            finish = _micros((midnight + dt.timedelta(minutes=end)).replace(tzinfo=calendar.tz))
+            if finish > begin:
+                pairs.append((begin, finish))
+        windows = calendar.day_cache[ordinal] = tuple(pairs)
+    return windows
 
 
-def _local_day(calendar: BusinessCalendar, instant: dt.datetime) -> dt.date:
-    return instant.astimezone(calendar.tz).date()
+def _local_day(calendar: BusinessCalendar, instant: dt.datetime) -> int:
+    return instant.astimezone(calendar.tz).toordinal()
 
 
 def _require_aware(*instants: dt.datetime) -> None:
@@ -117,13 +140,15 @@ def business_seconds(calendar: BusinessCalendar, start: dt.datetime, end: dt.dat
     _require_aware(start, end)
     if end <= start:
         return 0
-    total = dt.timedelta()
+    low, high = _micros(start), _micros(end)
+    total = 0
     # Each local day's windows lie within that day, so the walk starts on the start's own local day.
-    for window_start, window_end in _windows(calendar, _local_day(calendar, start), _local_day(calendar, end)):
-        overlap = min(window_end, end) - max(window_start, start)
-        if overlap > dt.timedelta():
-            total += overlap
-    return int(total.total_seconds())
+    for ordinal in range(_local_day(calendar, start), _local_day(calendar, end) + 1):
+        for window_start, window_end in _day_windows(calendar, ordinal):
+            overlap = min(window_end, high) - max(window_start, low)
+            if overlap > 0:
+                total += overlap
+    return total // SECOND
 
 
 def add_business_seconds(calendar: BusinessCalendar, start: dt.datetime, seconds: int) -> dt.datetime:
@@ -131,16 +156,45 @@ def add_business_seconds(calendar: BusinessCalendar, start: dt.datetime, seconds
     if seconds < 0:
         raise ValueError("seconds must not be negative.")
     _require_aware(start)
-    start = start.astimezone(UTC)
     if seconds == 0:
-        return start
-    remaining = dt.timedelta(seconds=seconds)
-    for window_start, window_end in _windows(calendar, _local_day(calendar, start), None):
-        if window_end <= start:
-            continue
-        begin = max(window_start, start)
-        available = window_end - begin
-        if remaining <= available:
-            return begin + remaining
-        remaining -= available
+        return start.astimezone(UTC)
+    low, remaining = _micros(start), seconds * SECOND
+    first = _local_day(calendar, start)
+    for ordinal in range(first, first + MAX_DAYS + 1):
+        for window_start, window_end in _day_windows(calendar, ordinal):
+            if window_end <= low:
+                continue
+            begin = max(window_start, low)
+            if remaining <= window_end - begin:
+                return EPOCH + dt.timedelta(microseconds=begin + remaining)
+            remaining -= window_end - begin
+    raise ValueError("The calendar has no business time within three years of the start.")
+
+
+def add_business_seconds_many(calendar: BusinessCalendar, start: dt.datetime, amounts: list[int]) -> list[dt.datetime]:
+    """`add_business_seconds` for several ascending amounts from one start, in one walk (a clock's thresholds)."""
+    if any(amount < 0 for amount in amounts) or amounts != sorted(amounts):
+        raise ValueError("amounts must be ascending and not negative.")
+    _require_aware(start)
+    low, done, results = _micros(start), 0, []
+    pending = iter(amounts)
+    amount = next(pending, None)
+    while amount == 0:
+        results.append(start.astimezone(UTC))
+        amount = next(pending, None)
+    first = _local_day(calendar, start)
+    for ordinal in range(first, first + MAX_DAYS + 1):
+        if amount is None:
+            return results
+        for window_start, window_end in _day_windows(calendar, ordinal):
+            if window_end <= low:
+                continue
+            begin = max(window_start, low)
+            # `done` business microseconds lie before `begin`; every amount within this window ends in it.
+            while amount is not None and amount * SECOND - done <= window_end - begin:
+                results.append(EPOCH + dt.timedelta(microseconds=begin + amount * SECOND - done))
+                amount = next(pending, None)
+            done += window_end - begin
+    if amount is None:
+        return results
     raise ValueError("The calendar has no business time within three years of the start.")

@@ -35,3 +35,10 @@ class EscalationActionChoices(models.TextChoices):
     NOTIFY_TEAM_MANAGER = "notify_team_manager", _("Notify the team's manager")
     NOTIFY_ASSIGNEE_MANAGER = "notify_assignee_manager", _("Notify the assignee's manager")
     REASSIGN_ESCALATION_TEAM = "reassign_escalation_team", _("Reassign to the escalation team")
+
+
+class RecomputeStatusChoices(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.models import ConfigurationItem
 from cmdb.selectors import ci_impact
 from itsm.filtersets import InMultipleChoiceFilter, ItsmFilterSet
-from slm.choices import AgreementKindChoices, ClockStatusChoices, ServiceStatusChoices
-from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
+from slm.choices import AgreementKindChoices, ClockStatusChoices, RecomputeStatusChoices, ServiceStatusChoices
+from slm.models import Agreement, Calendar, Service, SLAClock, SLARecomputeJob, SLAThreshold
 
 
 class ServiceFilterSet(ItsmFilterSet):
@@ -60,7 +60,7 @@ class SLAClockFilterSet(ItsmFilterSet):
 
     class Meta:
         model = SLAClock
-        fields = ["agreement", "metric", "status", "breached"]
+        fields = ["agreement", "metric", "status", "breached", "stint"]
 
     def filter_incident(self, queryset, name, value):
         # Named by its label, not imported: slm sees tickets through itsm only.
@@ -74,3 +74,13 @@ class SLAThresholdFilterSet(ItsmFilterSet):
     class Meta:
         model = SLAThreshold
         fields = ["clock", "percent"]
+
+
+class SLARecomputeJobFilterSet(ItsmFilterSet):
+    """Recompute jobs by status, calendar and agreement."""
+
+    status = InMultipleChoiceFilter(choices=RecomputeStatusChoices.choices)
+
+    class Meta:
+        model = SLARecomputeJob
+        fields = ["status", "calendar", "agreement"]

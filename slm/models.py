@@ -1,7 +1,8 @@
-"""Service Level Management models: the service catalog (agreements and calendars arrive with SLM's own issue)."""
+"""Service Level Management models: catalog, calendars, agreements, SLA clocks with thresholds, recompute jobs."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -11,7 +12,13 @@ from cmdb.models import ConfigurationItem
 from itsm.models import ItsmModel, Team
 from itsm.models.users import validate_timezone
 from slm.business_time import BusinessCalendar, calendar_from
-from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices, ServiceStatusChoices
+from slm.choices import (
+    AgreementKindChoices,
+    ClockStatusChoices,
+    MetricChoices,
+    RecomputeStatusChoices,
+    ServiceStatusChoices,
+)
 
 
 def default_warning_percents() -> list[int]:
@@ -134,13 +141,21 @@ class Agreement(ItsmModel):
 class SLAClock(ItsmModel):
     """One agreement's response or resolution clock on one ticket, recomputable from the ticket's history."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Few indexes on purpose: the sweep and the recompute job update clocks and thresholds by the thousand, and every
+    # index is written again on each update. Ticket lookups use the unique constraint, whose first columns they are.
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
     object_id = models.PositiveBigIntegerField()
     ticket = GenericForeignKey("content_type", "object_id")
     agreement = models.ForeignKey(
         Agreement, verbose_name=_("agreement"), on_delete=models.PROTECT, related_name="clocks"
     )
     metric = models.CharField(_("metric"), max_length=10, choices=MetricChoices.choices)
+    stint = models.PositiveIntegerField(
+        _("stint"),
+        default=0,
+        help_text=_("OLA/UC clocks: the ticket's stint with a team (1, 2, ...) this clock measures; SLAs: 0."),
+    )
     target_seconds = models.PositiveIntegerField(_("target (seconds)"))
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
@@ -159,10 +174,17 @@ class SLAClock(ItsmModel):
         verbose_name_plural = _("SLA clocks")
         constraints = [
             models.UniqueConstraint(
-                fields=["content_type", "object_id", "agreement", "metric"], name="slm_clock_unique"
+                fields=["content_type", "object_id", "agreement", "metric", "stint"], name="slm_clock_unique"
             )
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="slm_clock_ticket_idx")]
+        indexes = [
+            # Recomputing after an agreement or calendar edit walks an agreement's live clocks by id.
+            models.Index(
+                fields=["agreement", "id"],
+                condition=models.Q(status__in=["running", "paused"]),
+                name="slm_clock_live_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.agreement} {self.get_metric_display()}"
@@ -176,7 +198,9 @@ class SLAClock(ItsmModel):
 class SLAThreshold(ItsmModel):
     """One warning percent (or 100: the breach) of a clock, with when it is reached; fires exactly once."""
 
-    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="thresholds")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)  # not indexed: see SLAClock
+    # Not indexed on its own: the unique (clock, percent) constraint serves lookups by clock.
+    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="thresholds", db_index=False)
     percent = models.PositiveSmallIntegerField(_("percent"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
@@ -187,10 +211,57 @@ class SLAThreshold(ItsmModel):
         verbose_name = _("SLA threshold")
         verbose_name_plural = _("SLA thresholds")
         constraints = [models.UniqueConstraint(fields=["clock", "percent"], name="slm_threshold_unique")]
-        # The beat task's claim: unfired rows by due time.
+        # The beat task's claim: unfired rows in (due time, id) order, read straight off the index even when
+        # thousands share one due time (a burst), so each batch stops after its LIMIT.
         indexes = [
-            models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="slm_threshold_due_idx")
+            models.Index(
+                fields=["due_at", "id"], condition=models.Q(fired_at__isnull=True), name="slm_threshold_due_idx"
+            )
         ]
 
     def __str__(self):
         return f"{self.clock} {self.percent}%"
+
+
+class SLARecomputeJob(ItsmModel):
+    """Recomputing the live clocks a calendar or agreement edit affects, in the background, with progress."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed = models.JSONField(_("changed fields"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecomputeStatusChoices.choices, default=RecomputeStatusChoices.QUEUED
+    )
+    # Work items: live clocks, or tickets when the edit changed which tickets the agreement covers (they resync).
+    total = models.PositiveIntegerField(_("items"), default=0)
+    processed = models.PositiveIntegerField(_("items processed"), default=0)
+    slices = models.PositiveIntegerField(_("slices"), default=0)  # id ranges recomputed by tasks of their own
+    slices_done = models.PositiveIntegerField(_("slices done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # The edit that queued it is audited; progress ticks are not worth an event each.
+    audited = False
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("SLA recompute job")
+        verbose_name_plural = _("SLA recompute jobs")
+
+    def __str__(self):
+        return f"Recompute #{self.pk} ({self.calendar or self.agreement or '-'})"
+
+    @property
+    def percent(self) -> int:
+        """How far along the job is, 0-100."""
+        if self.status == RecomputeStatusChoices.DONE:
+            return 100
+        return min(100, int(100 * self.processed / self.total)) if self.total else 0

@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from itsm.audit_context import audit_context
+from itsm.exceptions import StaleVersion
 from slm.business_time import DAY_MINUTES, interval_from_hours
 from slm.choices import AgreementKindChoices, EscalationActionChoices, MetricChoices
 from slm.models import Agreement, Calendar, Service
+from slm.recompute import recompute_after_edit, sla_inputs
 
 AGREEMENT_FIELDS = (
     "name",
@@ -28,10 +30,17 @@ APPLIES_TO = {"incident", "service_request"}
 SERVICE_FIELDS = ("name", "description", "status", "owner_team", "ci", "calendar")
 
 
-def service_save(*, actor, service: Service | None = None, **fields) -> Service:
-    """Create (service=None) or change a catalog service."""
+def _require_unchanged(record, expected_updated_at: datetime.datetime | None) -> None:
+    """StaleVersion when the locked record changed after the editor loaded it (its `updated_at` moved on)."""
+    if expected_updated_at is not None and record.pk is not None and record.updated_at != expected_updated_at:
+        raise StaleVersion()
+
+
+def service_save(*, actor, service: Service | None = None, expected_updated_at=None, **fields) -> Service:
+    """Create (service=None) or change a catalog service; `expected_updated_at` refuses stale edits."""
     with transaction.atomic(), audit_context(actor=actor):
         service = Service() if service is None else Service.objects.select_for_update().get(pk=service.pk)
+        _require_unchanged(service, expected_updated_at)
         for name, value in fields.items():
             if name in SERVICE_FIELDS:
                 setattr(service, name, value)
@@ -85,10 +94,15 @@ def _overlapping(hours) -> bool:
     return bool(spans) and spans[-1][1] - week > spans[0][0]
 
 
-def calendar_save(*, actor, calendar: Calendar | None = None, **fields) -> Calendar:
-    """Create or change a business calendar; hours and holidays are checked interval by interval."""
+def calendar_save(*, actor, calendar: Calendar | None = None, expected_updated_at=None, **fields) -> Calendar:
+    """Create or change a business calendar; hours and holidays are checked interval by interval.
+
+    `expected_updated_at` (the editor's copy) refuses with StaleVersion when someone saved in between.
+    """
     with transaction.atomic(), audit_context(actor=actor):
         calendar = Calendar() if calendar is None else Calendar.objects.select_for_update().get(pk=calendar.pk)
+        _require_unchanged(calendar, expected_updated_at)
+        before = sla_inputs(calendar)
         for name in ("name", "timezone", "hours", "holidays"):
             if name in fields:
                 setattr(calendar, name, fields[name])
@@ -97,6 +111,8 @@ def calendar_save(*, actor, calendar: Calendar | None = None, **fields) -> Calen
         calendar.holidays = sorted(calendar.holidays, key=lambda item: item["date"])
         calendar.full_clean()
         calendar.save()
+        # Clocks counting in this calendar are recomputed by a job after commit (None when nothing changed for them).
+        calendar.recompute_job = recompute_after_edit(actor=actor, instance=calendar, before=before)
         return calendar
 
 
@@ -151,10 +167,15 @@ def _agreement_errors(agreement: Agreement) -> dict[str, list[str]]:
     return errors
 
 
-def agreement_save(*, actor, agreement: Agreement | None = None, **fields) -> Agreement:
-    """Create or change an agreement; running clocks of its tickets are recomputed by the next sync."""
+def agreement_save(*, actor, agreement: Agreement | None = None, expected_updated_at=None, **fields) -> Agreement:
+    """Create or change an agreement; its live clocks are recomputed in the background (`agreement.recompute_job`).
+
+    `expected_updated_at` (the editor's copy) refuses with StaleVersion when someone saved in between.
+    """
     with transaction.atomic(), audit_context(actor=actor):
         agreement = Agreement() if agreement is None else Agreement.objects.select_for_update().get(pk=agreement.pk)
+        _require_unchanged(agreement, expected_updated_at)
+        before = sla_inputs(agreement)
         for name, value in fields.items():
             if name in AGREEMENT_FIELDS:
                 setattr(agreement, name, value)
@@ -163,4 +184,6 @@ def agreement_save(*, actor, agreement: Agreement | None = None, **fields) -> Ag
         agreement.warning_percents = sorted(set(agreement.warning_percents))
         agreement.full_clean()
         agreement.save()
+        # Its live clocks (or the tickets it covers) are recomputed by a job after commit, when the edit matters.
+        agreement.recompute_job = recompute_after_edit(actor=actor, instance=agreement, before=before)
         return agreement

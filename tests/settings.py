@@ -21,6 +21,7 @@ WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
-    # Tests use their own Redis database so a running development worker cannot take their tasks.
-    CELERY_BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"
+    # Tests use their own Redis database so a running development worker cannot take their tasks
+    # (ITSM_TEST_REDIS_DB: another one, for test runs side by side on one Redis).
+    CELERY_BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("ITSM_TEST_REDIS_DB", "15")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}}

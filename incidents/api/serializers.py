@@ -35,6 +35,7 @@ class IncidentSerializer(TicketSerializer):
             "watchers",
             "major",
             "parent",
+            "caused_by_change",
             "reported_at",
             "resolved_at",
             "closed_at",

@@ -41,8 +41,9 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
         "category__parent",
         "created_by",
         "parent",
+        "caused_by_change",
     ]
-    list_prefetch_related = ["configuration_items", "watchers", "sla_clocks__agreement"]
+    list_prefetch_related = ["configuration_items", "watchers", "sla_clocks__agreement__team"]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
 
     def perform_create(self, serializer):

@@ -86,7 +86,12 @@ class TicketViewSetMixin:
         ticket = self.get_object()
         return Response(
             [
-                {"name": t.name, "label": str(t.label or t.name), "target": t.target, "inputs": t.describe_inputs()}
+                {
+                    "name": t.name,
+                    "label": str(t.label or t.name),
+                    "target": t.target_of(ticket),
+                    "inputs": t.describe_inputs(),
+                }
                 for t in transitions_available(ticket=ticket, actor=request.user)
             ]
         )

@@ -2,7 +2,7 @@
 
 from itsm.models.audit import AuditEvent, AuditEventImmutable
 from itsm.models.base import ItsmModel, RestrictedQuerySet
-from itsm.models.history import TicketStatusChange
+from itsm.models.history import TicketAssignmentChange, TicketStatusChange
 from itsm.models.journal import JournalEntry
 from itsm.models.numbering import NumberSequence
 from itsm.models.outbox import Notification, OutboxMessage
@@ -19,6 +19,7 @@ __all__ = [
     "OutboxMessage",
     "RestrictedQuerySet",
     "Team",
+    "TicketAssignmentChange",
     "TicketModel",
     "TicketQuerySet",
     "TicketStatusChange",

@@ -22,24 +22,10 @@ def outbox_enqueue(
     Runs in the caller's transaction, so a rolled-back event sends nothing; delivery is kicked after commit.
     """
     queued = []
-    for channel in channels:
-        address = recipient.email if channel == OutboxChannelChoices.EMAIL else ""
-        if channel == OutboxChannelChoices.EMAIL and not address:
-            continue
+    for row in _messages(event_key, recipient, subject, body, url, channels, timezone.now()):
         try:
             with transaction.atomic():
-                queued.append(
-                    OutboxMessage.objects.create(
-                        event_key=f"{event_key}:{channel}:{recipient.pk}"[:200],
-                        channel=channel,
-                        recipient=recipient,
-                        to_address=address,
-                        subject=subject[:250],
-                        body=body,
-                        url=url,
-                        next_attempt_at=timezone.now(),
-                    )
-                )
+                queued.append(OutboxMessage.objects.create(**row))
         except IntegrityError:
             continue  # already queued for this event
     if queued:
@@ -48,6 +34,60 @@ def outbox_enqueue(
         ids = [message.pk for message in queued]
         transaction.on_commit(lambda: [outbox_deliver.delay(pk) for pk in ids])
     return queued
+
+
+def _messages(event_key, recipient, subject, body, url, channels, now) -> list[dict]:
+    """The rows of one event for one recipient: one per channel it can reach them on."""
+    messages = []
+    for channel in channels:
+        address = recipient.email if channel == OutboxChannelChoices.EMAIL else ""
+        if channel == OutboxChannelChoices.EMAIL and not address:
+            continue
+        messages.append(
+            {
+                "event_key": f"{event_key}:{channel}:{recipient.pk}"[:200],
+                "channel": channel,
+                "recipient_id": recipient.pk,
+                "to_address": address,
+                "subject": subject[:250],
+                "body": body,
+                "url": url,
+                "next_attempt_at": now,
+            }
+        )
+    return messages
+
+
+def outbox_enqueue_many(notifications) -> int:
+    """Queue many notifications in one INSERT (bulk callers such as the SLA escalation sweep).
+
+    `notifications`: dicts of `outbox_enqueue`'s keyword arguments. Same guarantees: in the caller's transaction,
+    at most once per (event, channel, recipient); one delivery run is kicked after commit rather than a task each.
+    Returns how many messages were offered (repeats of an already queued event are dropped by the database).
+    """
+    from itsm.bulk import insert_rows
+
+    now = timezone.now()
+    rows = [
+        message
+        for item in notifications
+        for message in _messages(
+            item["event_key"],
+            item["recipient"],
+            item["subject"],
+            item["body"],
+            item.get("url", ""),
+            item.get("channels", (OutboxChannelChoices.EMAIL,)),
+            now,
+        )
+    ]
+    rows = list({row["event_key"]: row for row in rows}.values())  # one person reached twice by one event: once
+    if rows:
+        insert_rows(OutboxMessage, rows, ignore_conflicts=True)
+        from itsm.tasks import outbox_deliver_due
+
+        transaction.on_commit(outbox_deliver_due.delay)
+    return len(rows)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -10,7 +10,7 @@ from itsm.audit_context import audit_context
 from itsm.choices import priority_for
 from itsm.exceptions import StaleVersion, TransitionRefused
 from itsm.models import TicketModel
-from itsm.models.history import status_record
+from itsm.models.history import assignment_record, status_record
 from itsm.services.numbering import number_next
 from itsm.workflows import Transition
 
@@ -28,7 +28,10 @@ def ticket_create(*, model: type[TicketModel], actor, initial_status: str, m2m: 
         ticket = model(**fields, status=initial_status, created_by=actor)
         ticket.number = number_next(prefix=model.NUMBER_PREFIX)
         _save_validated(ticket)
-        status_record(ticket, at=getattr(ticket, "reported_at", None) or timezone.now())
+        opened_at = getattr(ticket, "reported_at", None) or timezone.now()
+        status_record(ticket, at=opened_at)
+        if ticket.assignment_group_id is not None:
+            assignment_record(ticket, at=opened_at)
         for name, values in (m2m or {}).items():
             m2m_set(ticket, name, values)
     return ticket
@@ -50,10 +53,13 @@ def ticket_update(
         raise ValidationError({"status": [_("Status changes only through a transition.")]})
     with transaction.atomic(), audit_context(actor=actor):
         locked = ticket_lock(ticket, expected_version)
+        team_before = locked.assignment_group_id
         for name, value in data.items():
             setattr(locked, name, value)
         locked.version += 1
         _save_validated(locked)
+        if locked.assignment_group_id != team_before:
+            assignment_record(locked, at=timezone.now(), previous_team_id=team_before)
         for name, values in (m2m or {}).items():
             m2m_set(locked, name, values)
     return locked
@@ -116,7 +122,7 @@ def transition_apply(
             for field_name, value in form.cleaned_data.items():
                 if hasattr(locked, field_name):
                     setattr(locked, field_name, value)
-        locked.status = transition.target
+        locked.status = transition.target_of(locked)
         locked.version += 1
         with audit_context(actor=actor, action="transition", transition=name):
             for effect in transition.effects:

@@ -1,13 +1,17 @@
 """SLM API: business calendars (with the business-time calculators) and the service catalog."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
+from itsm.api.fields import RelatedObjectField
 from itsm.api.serializers import ItsmModelSerializer
 from itsm.api.viewsets import ItsmModelViewSet, ItsmReadOnlyViewSet
+from slm.api.recompute import RecomputeJobHeaderMixin
 from slm.business_time import add_business_seconds, business_seconds
 from slm.filtersets import (
     AgreementFilterSet,
@@ -16,6 +20,7 @@ from slm.filtersets import (
     SLAClockFilterSet,
     SLAThresholdFilterSet,
 )
+from slm.holidays import MAX_ICS_BYTES, calendar_fill_holidays, calendar_import_holidays
 from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
 from slm.services import agreement_save, calendar_save, service_save
 
@@ -73,8 +78,25 @@ class BusinessSecondsSerializer(serializers.Serializer):
     end = serializers.DateTimeField()
 
 
-class CalendarViewSet(ItsmModelViewSet):
-    """Business calendars; `add-business-time/` and `business-seconds/` compute with one."""
+class FillHolidaysSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166 code, e.g. DE.")
+    subdivision = serializers.CharField(required=False, allow_blank=True, default="", help_text="e.g. BY.")
+    years = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class ICalendarParser(BaseParser):
+    """A raw iCalendar body (Content-Type: text/calendar), handed over as bytes."""
+
+    media_type = "text/calendar"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {"content": stream.read(MAX_ICS_BYTES + 1) if stream else b""}
+
+
+class CalendarViewSet(RecomputeJobHeaderMixin, ItsmModelViewSet):
+    """Business calendars; `add-business-time/` and `business-seconds/` compute with one; holidays are filled
+    from a country's public holidays (`fill-holidays/`) or imported from an iCalendar file (`import-holidays/`).
+    """
 
     queryset = Calendar.objects.all()
     serializer_class = CalendarSerializer
@@ -83,7 +105,12 @@ class CalendarViewSet(ItsmModelViewSet):
     ordering = ["name"]
     save_service = staticmethod(calendar_save)
     instance_arg = "calendar"
-    action_permissions = {"add_business_time": "view", "business_seconds": "view"}
+    action_permissions = {
+        "add_business_time": "view",
+        "business_seconds": "view",
+        "fill_holidays": "change",
+        "import_holidays": "change",
+    }
 
     @extend_schema(
         request=AddBusinessTimeSerializer, responses=inline_serializer("DueAt", {"due": serializers.DateTimeField()})
@@ -109,6 +136,51 @@ class CalendarViewSet(ItsmModelViewSet):
         body = BusinessSecondsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"seconds": business_seconds(self.get_object().business_calendar(), **body.validated_data)})
+
+    @extend_schema(request=FillHolidaysSerializer, responses=CalendarSerializer)
+    @action(detail=True, methods=["post"], url_path="fill-holidays", url_name="fill-holidays")
+    def fill_holidays(self, request, pk=None):
+        """Add the public holidays of `country` (and `subdivision`) in `years`; days already listed are kept."""
+        body = FillHolidaysSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        calendar = calendar_fill_holidays(actor=request.user, calendar=self.get_object(), **body.validated_data)
+        return Response(self.get_serializer(calendar).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "HolidayImport",
+                {"file": serializers.FileField(), "years": serializers.ListField(child=serializers.IntegerField())},
+            ),
+            "text/calendar": {"type": "string"},
+        },
+        responses=CalendarSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import-holidays",
+        url_name="import-holidays",
+        parser_classes=[MultiPartParser, ICalendarParser],
+    )
+    def import_holidays(self, request, pk=None):
+        """Add the all-day events of an iCalendar file (multipart `file`, or a text/calendar body) as holidays.
+
+        Recurring events are expanded in `years` (form field or query, repeated or comma-separated), by default
+        this year and the next two; timed events are skipped. A bad file is a 400 and changes nothing.
+        """
+        calendar = self.get_object()
+        upload = request.data.get("file") if hasattr(request.data, "get") else None
+        if upload is not None and hasattr(upload, "read"):
+            content = upload.read(MAX_ICS_BYTES + 1)
+        elif isinstance(request.data.get("content"), bytes):
+            content = request.data["content"]
+        else:
+            raise ValidationError({"file": [_("Send an .ics file as `file` (multipart) or a text/calendar body.")]})
+        years = request.data.getlist("years") if hasattr(request.data, "getlist") else []
+        years = years or request.query_params.getlist("years")
+        calendar_import_holidays(actor=request.user, calendar=calendar, content=content, years=",".join(years))
+        return Response(self.get_serializer(Calendar.objects.get(pk=calendar.pk)).data)
 
 
 class AgreementSerializer(ItsmModelSerializer):
@@ -142,7 +214,7 @@ class AgreementSerializer(ItsmModelSerializer):
         ]
 
 
-class AgreementViewSet(ItsmModelViewSet):
+class AgreementViewSet(RecomputeJobHeaderMixin, ItsmModelViewSet):
     """Agreements (SLA per service, OLA/UC per team)."""
 
     queryset = Agreement.objects.all()
@@ -159,6 +231,8 @@ class SLAClockSerializer(ItsmModelSerializer):
     """A clock as the contract shows it."""
 
     elapsed_percent = serializers.IntegerField(read_only=True)
+    # OLA/UC clocks: the team of the stint (the agreement's team); SLA clocks: null.
+    team = RelatedObjectField(source="agreement.team", read_only=True)
 
     class Meta:
         model = SLAClock
@@ -177,6 +251,8 @@ class SLAClockSerializer(ItsmModelSerializer):
             "breached",
             "elapsed_percent",
             "object_id",
+            "stint",
+            "team",
         ]
 
 
@@ -188,7 +264,7 @@ class SLAClockViewSet(ItsmReadOnlyViewSet):
     filterset_class = SLAClockFilterSet
     ordering_fields = ["id", "due_at"]
     ordering = ["due_at", "id"]
-    list_select_related = ["agreement"]
+    list_select_related = ["agreement__team"]
 
 
 class EscalationSerializer(ItsmModelSerializer):

@@ -9,8 +9,8 @@ from tests.itsm.factories import TeamFactory
 @pytest.mark.django_db
 def test_counts_pages_and_links(client_as, monkeypatch):
     agent = client_as("agent")
-    for _ in range(7):
-        TeamFactory()
+    for number in range(7):
+        TeamFactory(name=f"Paging team {number}")  # fixed names: the search below must match one, whatever ran before
     first = agent.get("/api/v1/teams/", {"limit": 3}).json()
     assert first["count"] == 7 and len(first["results"]) == 3 and first["previous"] is None
     assert "offset=3" in first["next"]
@@ -19,5 +19,5 @@ def test_counts_pages_and_links(client_as, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
     huge = agent.get("/api/v1/teams/", {"limit": 3}).json()
     assert huge["count"] is None and huge["next"] is not None
-    small = agent.get("/api/v1/teams/", {"limit": 3, "q": "Team 1"}).json()
+    small = agent.get("/api/v1/teams/", {"limit": 3, "q": "Paging team 1"}).json()
     assert small["count"] is not None

@@ -11,9 +11,10 @@ from itsm.models import JournalEntry
 from itsm.services.tickets import transition_apply
 from itsm.testing.api import ApiCrudMatrix
 from itsm.testing.concurrency import run_concurrently
+from slm.escalations import sla_fire_due
 from slm.models import Agreement, Service, SLAClock, SLAThreshold
 from slm.services import agreement_save
-from slm.sla import sla_fire_due, sla_sync
+from slm.sla import sla_sync
 from tests.incidents.factories import make_incident
 from tests.itsm.factories import TeamFactory, UserFactory
 
@@ -21,8 +22,9 @@ HOUR = 3600
 
 
 def agreement(service, **changes):
+    """An SLA for `service` (or, with kind/team changes and service None, an OLA/UC): response p h, resolution 4p h."""
     fields = {
-        "name": f"Gold {service.name}",
+        "name": f"Gold {service.name}" if service else "",
         "kind": "sla",
         "service": service,
         "applies_to": ["incident"],

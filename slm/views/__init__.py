@@ -1,0 +1,1 @@
+"""SLM browser UI, one module per model: the service catalog, business calendars and agreements."""
