@@ -117,8 +117,14 @@ class CIRelationship(ItsmModel):
             models.UniqueConstraint(fields=["source", "target", "type"], name="cmdb_rel_unique"),
             models.CheckConstraint(condition=~Q(source=F("target")), name="cmdb_rel_not_self"),
         ]
-        # The unique constraint's index serves walks by source; impact walks need target first.
-        indexes = [models.Index(fields=["target", "source"], name="cmdb_rel_target_idx")]
+        # The unique constraint's index serves walks by source; impact walks need target first, and walks up
+        # (what a CI depends on) follow `connects_to` links from their target too.
+        indexes = [
+            models.Index(fields=["target", "source"], name="cmdb_rel_target_idx"),
+            models.Index(
+                fields=["target", "source"], condition=Q(type="connects_to"), name="cmdb_rel_connects_target_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.get_type_display()} {self.target}"

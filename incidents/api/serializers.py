@@ -1,6 +1,7 @@
 """Incident API serializers."""
 
 from incidents.models import Category, Incident
+from itsm.api.fields import PrefetchedListSerializer
 from itsm.api.serializers import ItsmModelSerializer, TicketSerializer
 from slm.api.views import SLAClockSerializer
 
@@ -8,7 +9,7 @@ from slm.api.views import SLAClockSerializer
 class IncidentSerializer(TicketSerializer):
     """An incident or service request; status, priority and resolution move only through transitions."""
 
-    sla = SLAClockSerializer(source="sla_clocks", many=True, read_only=True)
+    sla = PrefetchedListSerializer(child=SLAClockSerializer(), source="sla_clocks", read_only=True)
 
     class Meta(TicketSerializer.Meta):
         model = Incident

@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from changes.models import Change
+from cmdb.models import ConfigurationItem
 from incidents.api.serializers import CategorySerializer, IncidentSerializer
 from incidents.filtersets import CategoryFilterSet, IncidentFilterSet
 from incidents.models import Category, Incident
@@ -15,6 +17,9 @@ from incidents.services import incident_assign_many, incident_comment_add, incid
 from itsm.api.fields import RelatedObjectField
 from itsm.api.viewsets import ItsmModelViewSet, TicketViewSetMixin, expected_version
 from itsm.models import Team, User
+from itsm.models.users import USER_DISPLAY_FIELDS
+from itsm.prefetch import prefetch_list
+from slm.models import SLAClock
 
 
 class BulkAssignSerializer(serializers.Serializer):
@@ -33,17 +38,19 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
     filterset_class = IncidentFilterSet
     ordering_fields = ["id", "number", "priority", "status", "reported_at", "updated_at", "created_at"]
     ordering = ["-id"]
-    list_select_related = [
-        "requester",
-        "assignment_group",
-        "assignee",
-        "service",
-        "category__parent",
-        "created_by",
-        "parent",
-        "caused_by_change",
+    # Teams and services join the page query; the other keys attach afterwards (itsm.prefetch explains why).
+    list_select_related = ["assignment_group", "service"]
+    list_attach = [
+        (("requester", "assignee", "created_by"), User.objects.only(*USER_DISPLAY_FIELDS)),
+        (("category",), Category.objects.select_related("parent")),
+        (("parent",), Incident.objects.only("id", "number", "title")),
+        (("caused_by_change",), Change.objects.only("id", "number", "title")),
     ]
-    list_prefetch_related = ["configuration_items", "watchers", "sla_clocks__agreement__team"]
+    list_prefetch_related = [
+        prefetch_list("configuration_items", ConfigurationItem.objects.only("id", "name")),
+        prefetch_list("watchers", User.objects.only(*USER_DISPLAY_FIELDS)),
+        prefetch_list("sla_clocks", SLAClock.objects.select_related("agreement__team")),
+    ]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
 
     def perform_create(self, serializer):

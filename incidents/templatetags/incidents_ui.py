@@ -5,7 +5,11 @@ import threading
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from incidents.choices import IncidentStatusChoices
 
 register = template.Library()
 
@@ -48,3 +52,22 @@ def priority_class(priority) -> str:
 def status_class(status) -> str:
     """The Bootstrap colour of a status badge."""
     return STATUS_CLASSES.get(status, "secondary")
+
+
+@register.filter
+def status_label(status) -> str:
+    """The label of a status value (a dictionary lookup, unlike get_status_display on every row)."""
+    try:
+        return IncidentStatusChoices(status).label
+    except ValueError:
+        return status
+
+
+@register.filter
+def sla_time_left(due_at) -> str:
+    """Wall time until a due instant, compact: "3h 05m left", "2d 4h left", "1h 10m overdue"."""
+    seconds = int((due_at - timezone.now()).total_seconds())
+    minutes = abs(seconds) // 60
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    span = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+    return _("%(span)s left") % {"span": span} if seconds >= 0 else _("%(span)s overdue") % {"span": span}

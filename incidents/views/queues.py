@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, Subquery
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from incidents.services import incident_assign_many
 from itsm.forms import style_filter_form
 from itsm.models import User
 from itsm.views.admin_ui import require_permission
+from slm.badges import breaching_soon, sla_badges
 
 PAGE_SIZE = 50
 RESULTS_ID = "list-results"
@@ -25,6 +27,7 @@ QUEUES = {
     "unassigned": _("Unassigned in my teams"),
     "open": _("All open"),
     "major": _("Major"),
+    "breaching": _("Breaching soon"),
 }
 SORTS = {
     "number": "id",
@@ -33,6 +36,8 @@ SORTS = {
     "status": "status",
     "updated": "updated_at",
 }
+# The breaching-soon queue adds its soonest breach time (`sla_due`) and sorts by it unless told otherwise.
+BREACHING_SORTS = {**SORTS, "sla": "sla_due"}
 AGENT_ROLES = ("agent", "manager")
 LIST_SELECT_RELATED = ("requester", "assignee", "assignment_group", "service")
 
@@ -48,6 +53,8 @@ def queue_filter(queryset, queue: str, user):
         return queryset.filter(teams, assignee__isnull=True, status__in=OPEN_STATUSES)
     if queue == "major":
         return queryset.filter(major=True, status__in=OPEN_STATUSES)
+    if queue == "breaching":
+        return breaching_soon(queryset.filter(status__in=OPEN_STATUSES))
     return queryset.filter(status__in=OPEN_STATUSES)
 
 
@@ -70,11 +77,16 @@ def incident_list(request):
         # Materialised once without len(): the template would otherwise run a COUNT per select.
         form.fields[name].select_choices = [(str(value), label) for value, label in form.fields[name].choices]
     form.fields["q"].label = _("Search")
-    sort = request.GET.get("sort", "-number")
-    if sort.removeprefix("-") not in SORTS:
-        sort = "-number"
+    sorts = BREACHING_SORTS if queue == "breaching" else SORTS
+    default_sort = "sla" if queue == "breaching" else "-number"
+    sort = request.GET.get("sort", default_sort)
+    if sort.removeprefix("-") not in sorts:
+        sort = default_sort
     after = request.GET.get("after", "")
-    rows = keyset_page(filterset.qs, SORTS[sort.removeprefix("-")], sort.startswith("-"), after)
+    rows = keyset_page(filterset.qs, sorts[sort.removeprefix("-")], sort.startswith("-"), after)
+    badges = sla_badges(tickets=rows[:PAGE_SIZE])
+    for row in rows:
+        row.sla_badge = badges.get(row.pk)
     params = request.GET.copy()
     params.pop("after", None)
     page_query = params.urlencode()
@@ -93,7 +105,8 @@ def incident_list(request):
         "page_query": page_query,
         "results_id": RESULTS_ID,
         "bulk_form": bulk_form,
-        "columns": [(key, label) for key, label in _columns()],
+        "columns": _columns(queue),
+        "incident_url_prefix": reverse("incidents:incident", kwargs={"pk": 0}).removesuffix("0/"),
         "can_change": request.user.has_perm("incidents.change_incident"),
     }
     htmx = getattr(request, "htmx", None)
@@ -104,21 +117,30 @@ def incident_list(request):
 
 
 def keyset_page(queryset, field: str, descending: bool, after: str) -> list:
-    """The page after row `after` (an id) in (field, id) order, plus one row to tell if more follow; no OFFSET."""
+    """The page after row `after` (an id) in (field, id) order, plus one row to tell if more follow; no OFFSET.
+
+    `field` may be an annotation of `queryset` (the pivot row's value is computed the same way)."""
     queryset = queryset.order_by(*([f"-{field}", "-id"] if descending else [field, "id"]))
     if after.isdigit():
-        pivot = Subquery(Incident.objects.filter(pk=after).values(field)[:1])
+        if field in queryset.query.annotations:
+            # Computed per row: read the pivot's value first (it left the queue: start again from the top).
+            pivot = queryset.filter(pk=after).values_list(field, flat=True).first()
+            if pivot is None:
+                return list(queryset[: PAGE_SIZE + 1])
+        else:
+            pivot = Subquery(Incident.objects.filter(pk=after).values(field)[:1])
         op = "lt" if descending else "gt"
         queryset = queryset.filter(Q(**{f"{field}__{op}": pivot}) | Q(**{field: pivot, f"id__{op}": int(after)}))
     return list(queryset[: PAGE_SIZE + 1])
 
 
-def _columns():
+def _columns(queue: str):
     return [
         ("number", _("Number")),
         ("title", _("Title")),
         ("priority", _("Priority")),
         ("status", _("Status")),
+        ("sla" if queue == "breaching" else "", _("SLA")),
         ("", _("Team")),
         ("", _("Assignee")),
         ("updated", _("Updated")),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from itsm.api.exceptions import PreconditionFailed
 from itsm.api.journal import JournalEntrySerializer
 from itsm.api.serializers import TransitionDescriptionSerializer, TransitionRequestSerializer
+from itsm.prefetch import related_attach
 from itsm.services.journal import journal_add, journal_entries_visible
 from itsm.services.tickets import transition_apply, transitions_available
 
@@ -19,13 +20,34 @@ ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 
 class ItsmReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """List and retrieve, scoped to what the caller may view (outside scope: 404)."""
+    """List and retrieve, scoped to what the caller may view (outside scope: 404).
+
+    Related objects load by `list_select_related` (joined), `list_prefetch_related`, and `list_attach`:
+    [(foreign keys to one model, queryset or None)], each group one query after the page (itsm.prefetch).
+    """
+
+    list_attach = ()
 
     def get_queryset(self):
         queryset = super().get_queryset().restrict(self.request.user, "view")
         related = getattr(self, "list_select_related", ())
         prefetch = getattr(self, "list_prefetch_related", ())
         return queryset.select_related(*related).prefetch_related(*prefetch)
+
+    def attach_related(self, rows) -> None:
+        for fields, queryset in self.list_attach:
+            related_attach(rows, fields, queryset)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self.attach_related(page)
+        return page
+
+    def get_object(self):
+        instance = super().get_object()
+        self.attach_related([instance])
+        return instance
 
 
 class ItsmModelViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ItsmReadOnlyViewSet):

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from itsm import roles
+from itsm.models.access import UserAccess, user_access_load
 from itsm.models.base import ItsmModel, RestrictedQuerySet
 
 
@@ -25,6 +26,10 @@ class UserQuerySet(RestrictedQuerySet):
 
 class ItsmUserManager(UserManager.from_queryset(UserQuerySet)):
     """The auth manager with `restrict()`."""
+
+
+# What str(user) reads: enough for lists that show users as {"id", "display", "url"}.
+USER_DISPLAY_FIELDS = ("id", "username", "first_name", "last_name")
 
 
 class User(AbstractUser):
@@ -59,9 +64,16 @@ class User(AbstractUser):
         return reverse("itsm:user", kwargs={"pk": self.pk})
 
     @cached_property
+    def access(self) -> UserAccess:
+        """Role (group) names and "app_label.codename" permissions, read together in one query per request."""
+        return user_access_load(self)
+
+    @cached_property
     def role_slugs(self) -> list[str]:
         """The user's roles, as slugs, in the canonical order."""
-        names = {group.name for group in self.groups.all()}
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("groups")
+        # Lists of users prefetch their groups; the signed-in user reads them with its permissions.
+        names = {group.name for group in prefetched} if prefetched is not None else self.access.group_names
         return [role for role in roles.ROLES if role in names]
 
     def has_role(self, *slugs: str) -> bool:
