@@ -40,7 +40,7 @@ class ItsmReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        if page is not None:
+        if page and isinstance(page[0], self.queryset.model):  # not the pages of other rows (a ticket's comments)
             self.attach_related(page)
         return page
 

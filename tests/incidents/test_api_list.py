@@ -76,3 +76,13 @@ def test_id_filters_check_syntax_not_existence(client_as):
     assert bad.status_code == 400 and "assignment_group" in bad.json()
     unknown = agent.get(URL, {"assignment_group": 987654})
     assert unknown.status_code == 200 and unknown.json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_comment_pages_are_not_taken_for_incident_rows(client_as):
+    incident = make_incident(requester=UserFactory())
+    agent = client_as("agent")
+    for number in range(3):
+        assert agent.post(f"{URL}{incident.pk}/comments/", {"body": f"Note {number}"}).status_code == 201
+    page = agent.get(f"{URL}{incident.pk}/comments/", {"limit": 2})
+    assert page.status_code == 200 and len(page.json()["results"]) == 2 and page.json()["next"]
