@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Case, F, When
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
@@ -178,6 +179,16 @@ class SLAClock(ItsmModel):
             )
         ]
         indexes = [
+            # The compliance report's period filter: each clock counts at the instant its outcome was decided.
+            # PostgreSQL uses it only while slm.reports (`_Clocks.decided_at`) builds this very expression.
+            models.Index(
+                Case(
+                    When(status="met", then=F("stopped_at")),
+                    When(due_at__isnull=True, then=F("stopped_at")),
+                    default=F("due_at"),
+                ),
+                name="slm_clock_decided_idx",
+            ),
             # Recomputing after an agreement or calendar edit walks an agreement's live clocks by id.
             models.Index(
                 fields=["agreement", "id"],
