@@ -13,7 +13,7 @@ from changes.models import CAB, Approval, Change, ChangeTemplate, ChangeWindow
 from changes.services import change_policy_outcome
 from itsm.models.audit import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def load() -> str:

@@ -14,7 +14,7 @@ from itsm.models.audit import AuditEvent
 from slm.demo import DEMO_SERVICES
 from slm.models import Service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def load() -> str:

@@ -13,7 +13,7 @@ from slm.demo import ALWAYS, DEMO_AGREEMENTS, DEMO_SERVICES, OFFICE
 from slm.models import Agreement, Calendar, Service, SLAClock, SLAThreshold
 from slm.reports import sla_at_risk, sla_compliance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def load() -> None:
