@@ -8,13 +8,12 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from slm.at_risk import SOON, is_at_risk, warnings_reached
 from slm.choices import ClockStatusChoices
 from slm.clocks import BREACH_PERCENT
 from slm.models import SLAClock, SLAThreshold
 
 LIVE = (ClockStatusChoices.RUNNING, ClockStatusChoices.PAUSED)
-# A clock whose breach is this close counts as "breaching soon" even before its first warning percent.
-SOON = dt.timedelta(hours=2)
 
 LABELS = {
     "breached": _("Breached"),
@@ -75,7 +74,7 @@ def _badge(clocks, now) -> SLABadge:
         due = min((d for d, _b, _w in running if d is not None), default=None)
         if any(b or (d is not None and d <= now) for d, b, _w in running):
             return SLABadge("breached", due)
-        if any((w is not None and w <= now) or (d is not None and d - now <= SOON) for d, _b, w in running):
+        if any(is_at_risk(due_at=d, first_warning_at=w, now=now) for d, _b, w in running):
             return SLABadge("at_risk", due)
         return SLABadge("on_track", due)
     if any(status == ClockStatusChoices.PAUSED for status, *_rest in clocks):
@@ -84,16 +83,13 @@ def _badge(clocks, now) -> SLABadge:
 
 
 def breaching_soon(queryset, *, now: dt.datetime | None = None):
-    """Tickets with a running clock that is overdue, past its first warning, or due within `SOON`,
-    annotated with `sla_due` (their soonest breach) for sorting."""
+    """Tickets with a running clock that is overdue or at risk (`slm.at_risk`: past its first warning, or due
+    within `SOON`), annotated with `sla_due` (their soonest breach) for sorting."""
     now = now or timezone.now()
     content_type = ContentType.objects.get_for_model(queryset.model)
     running = SLAClock.objects.filter(
         content_type=content_type, object_id=OuterRef("pk"), status=ClockStatusChoices.RUNNING
     )
-    warned = SLAThreshold.objects.filter(
-        clock=OuterRef("pk"), percent__lt=BREACH_PERCENT, due_at__lte=now, clock__status=ClockStatusChoices.RUNNING
-    )
-    urgent = running.filter(Q(due_at__lte=now + SOON) | Q(breached=True) | Exists(warned))
+    urgent = running.filter(Q(due_at__lte=now + SOON) | Q(breached=True) | Exists(warnings_reached("pk", now)))
     soonest = running.exclude(due_at=None).order_by("due_at").values("due_at")[:1]
     return queryset.filter(Exists(urgent)).annotate(sla_due=Subquery(soonest))

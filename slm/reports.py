@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.urls import NoReverseMatch, reverse
@@ -35,9 +35,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from itsm.models import Team
+from slm.at_risk import at_risk_q, warned_percent
 from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices
-from slm.clocks import BREACH_PERCENT
-from slm.models import Agreement, Service, SLAClock, SLAThreshold
+from slm.models import Agreement, Service, SLAClock
 
 GROUP_BY_CHOICES = [
     ("service", _("Service")),
@@ -416,24 +416,21 @@ def _clock_list(model, tickets, condition: Q, values: dict, order: tuple, limit:
 
 
 def sla_at_risk(*, user, filters=None, now=None, limit: int = AT_RISK_LIMIT) -> list[dict]:
-    """Running clocks past their first warning and not breached yet, soonest due first."""
+    """The clocks at risk now (`slm.at_risk`: running, not breached, past their first warning or due within
+    `SOON`), soonest due first, with the highest warning percent each has reached (None before the first)."""
     now = now or timezone.now()
     found = []
     for model, tickets, clocks in _sources(user, start=now, end=now, now=now):
-        warned = SLAThreshold.objects.filter(
-            clock=OuterRef(f"{clocks.rel}__id"), percent__lt=BREACH_PERCENT, due_at__lte=now
-        ).order_by("-percent")
+        clock_ref = f"{clocks.rel}__id"
         values = {
             "clock_id": clocks.f("id"),
             "metric": clocks.f("metric"),
             "due_at": clocks.f("due_at"),
             "agreement": clocks.f("agreement__name"),
-            "warned_percent": Subquery(warned.values("percent")[:1]),
+            "warned_percent": warned_percent(clock_ref, now),
         }
-        running = clocks.q(status=ClockStatusChoices.RUNNING, breached=False, due_at__gt=now)
-        condition = clocks.filters(filters or {}) & running
-        having = {"warned_percent__isnull": False}
-        found += _clock_list(model, tickets, condition, values, ("due_at", "clock_id"), limit, having)
+        condition = clocks.filters(filters or {}) & at_risk_q(now, prefix=f"{clocks.rel}__", clock_ref=clock_ref)
+        found += _clock_list(model, tickets, condition, values, ("due_at", "clock_id"), limit)
     return sorted(found, key=lambda row: (row["due_at"], row["clock_id"]))[:limit]
 
 

@@ -194,22 +194,40 @@ def test_dashboard_figures_agree_with_the_report(world, make_user):
     assert breached_numbers == [world.c.number, world.b.number, world.d.number]  # 12th, 9th, 8th
 
 
-def test_at_risk_lists_running_clocks_past_their_first_warning(world, make_user):
+def test_at_risk_lists_running_clocks_past_their_first_warning_or_due_soon(world, make_user):
     manager = make_user(roles=["manager"])
-    warned, quiet = world.uncounted[3], world.uncounted[5]  # running, due on the 20th and at 13:00 today
+    warned = world.uncounted[3]  # running, due on the 20th
+    soon = world.uncounted[5]  # running, due at 13:00 today: within SOON (2 h) of NOW, no warning reached yet
     SLAThreshold.objects.create(clock=warned, percent=50, due_at=at(14))
     SLAThreshold.objects.create(clock=warned, percent=75, due_at=at(16, 11))
     SLAThreshold.objects.create(clock=warned, percent=90, due_at=at(18))
-    SLAThreshold.objects.create(clock=quiet, percent=50, due_at=at(16, 12, month=4))  # first warning still ahead
+    SLAThreshold.objects.create(clock=soon, percent=50, due_at=at(16, 12, month=4))  # first warning still ahead
     breached = world.counted[4]  # running but past due: a breach, not a risk
     SLAThreshold.objects.create(clock=breached, percent=50, due_at=at(10))
     rows = sla_at_risk(user=manager, now=NOW)
     assert [(row["number"], row["warned_percent"], row["metric"]) for row in rows] == [
-        (world.b.number, 75, "resolution")
+        (world.d.number, None, "resolution"),
+        (world.b.number, 75, "resolution"),
     ]
-    assert rows[0]["url"] == f"/incidents/{world.b.pk}/"
+    assert rows[1]["url"] == f"/incidents/{world.b.pk}/"
+    # A second more than an hour earlier the due-soon clock is more than 2 h away, with no warning: not at risk.
+    earlier = sla_at_risk(user=manager, now=NOW - dt.timedelta(hours=1, seconds=1))
+    assert [row["number"] for row in earlier] == [world.b.number]
     assert sla_at_risk(user=manager, now=NOW, filters={"priority": 1}) == []
     assert sla_at_risk(user=world.requester, now=NOW) == []
+
+
+def test_at_risk_means_the_same_on_the_dashboard_and_in_the_queue_badges(world, make_user):
+    from slm.badges import sla_badges
+
+    manager = make_user(roles=["manager"])
+    SLAThreshold.objects.create(clock=world.uncounted[3], percent=75, due_at=at(16, 11))
+    on_dashboard = {row["ticket_id"] for row in sla_at_risk(user=manager, now=NOW)}
+    tickets = [world.a, world.b, world.c, world.d, world.e]
+    badged = {pk for pk, badge in sla_badges(tickets=tickets, now=NOW).items() if badge.state == "at_risk"}
+    # b by its warned OLA clock, d by its OLA clock due within 2 h (its breached SLA clock is paused).
+    assert on_dashboard == {world.b.pk, world.d.pk}
+    assert badged == on_dashboard
 
 
 # --- API -----------------------------------------------------------------------------------------------
