@@ -297,6 +297,46 @@ def _load(port: int, path: str, token: str, *, total: int, threads: int, seconds
     return state["ok"], state["errors"], time.perf_counter() - started
 
 
+def _cpu_seconds() -> dict[int, tuple[int, str, float]]:
+    """{pid: (parent pid, command line, CPU seconds used)} of every process, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat, open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                text, command = stat.read(), cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def _cpu_by_part(server_pid: int, database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by the gunicorn workers, by the PostgreSQL backends serving `database`, and by
+    this process, each by pid (other databases' backends, say other benchmarks', are left out)."""
+    processes = _cpu_seconds()
+    return {
+        "gunicorn": {pid: cpu for pid, (ppid, _cmd, cpu) in processes.items() if ppid == server_pid},
+        "postgres": {
+            pid: cpu
+            for pid, (_ppid, cmd, cpu) in processes.items()
+            if cmd.startswith("postgres: ") and f" {database} " in cmd
+        },
+        "load generator": {os.getpid(): sum(os.times()[:2])},
+    }
+
+
+def _cpu_spent(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """CPU milliseconds per request of each part, over the processes alive at both readings."""
+    return {
+        part: sum(after[part][pid] - cpu for pid, cpu in before[part].items() if pid in after[part]) * 1000 / requests
+        for part in before
+    }
+
+
 def bench_throughput(*, total: int, agent, team, port: int = 8765) -> None:
     from rest_framework.authtoken.models import Token
 
@@ -325,10 +365,22 @@ def bench_throughput(*, total: int, agent, team, port: int = 8765) -> None:
         if status != 200:
             raise RuntimeError(f"gunicorn answered HTTP {status}")
         _load(port, path, token.key, total=80, threads=8, seconds=30)  # warm both workers
+        from django.db import connection
+
+        database = connection.settings_dict["NAME"]
+        before = _cpu_by_part(server.pid, database)
         ok, errors, elapsed = _load(port, path, token.key, total=total, threads=8, seconds=120)
+        after = _cpu_by_part(server.pid, database)
         print(
             f"\nThroughput, API queue (team + open, limit 50), gunicorn 2 workers, concurrency 8: "
             f"{ok} OK, {errors} errors in {elapsed:.1f} s = {ok / elapsed:.0f} requests/s"
+        )
+        # CPU per request, whatever else the machine runs: what two otherwise idle cores could sustain.
+        spent = _cpu_spent(before, after, max(ok + errors, 1))
+        print(
+            "CPU per request: "
+            + ", ".join(f"{part} {ms:.1f} ms" for part, ms in spent.items())
+            + f"; all {sum(spent.values()):.1f} ms (2 cores: at most {2000 / sum(spent.values()):.0f} requests/s)"
         )
     finally:
         server.terminate()

@@ -38,6 +38,11 @@ def api_url(obj, request=None) -> str | None:
     return None if parts is None else f"{parts[0]}{obj.pk}{parts[1]}"
 
 
+def related_object(value, request=None) -> dict:
+    """How the API shows a related record: {"id", "display", "url"}."""
+    return {"id": value.pk, "display": str(value), "url": api_url(value, request)}
+
+
 class RelatedObjectField(serializers.PrimaryKeyRelatedField):
     """An id in, {"id", "display", "url"} out; only objects the caller may see are accepted."""
 
@@ -62,7 +67,7 @@ class RelatedObjectField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
     def to_representation(self, value):
-        return {"id": value.pk, "display": str(value), "url": api_url(value, self.context.get("request"))}
+        return related_object(value, self.context.get("request"))
 
     @classmethod
     def many_init(cls, *args, **kwargs):

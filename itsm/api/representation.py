@@ -1,0 +1,142 @@
+"""A serializer's read side compiled once per serializer instance: the same output as DRF's, built faster.
+
+DRF's `Serializer.to_representation` walks every field of every row through `get_attribute` (a getattr chain
+with exception handling) and `to_representation`, and each `DateTimeField` asks for the current time zone
+(a context-local lookup) per value. For a 50-row list of ~30 fields that is most of a request's Python time.
+`compile_readers` decides once, per field, how to read and render it; `represent` then runs only that.
+
+What it speeds up, the rest falling back to DRF's own calls with DRF's semantics:
+- concrete, non-relational model fields read from the instance's `__dict__` (a deferred one falls back);
+- ISO 8601 `DateTimeField`s rendered in the time zone current when the readers were compiled (the request's);
+- `SerializerMethodField`s called directly;
+- single-step foreign keys rendered by `related_object` with the request looked up once.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from rest_framework import fields as drf_fields
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
+
+MISSING = object()
+
+
+def _generic_reader(field):
+    """DRF's own per-field steps (`Serializer.to_representation`), SkipField included."""
+    get_attribute, to_representation = field.get_attribute, field.to_representation
+
+    def read(instance):
+        attribute = get_attribute(instance)  # may raise SkipField: the caller leaves the key out
+        check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+        return None if check_for_none is None else to_representation(attribute)
+
+    return read
+
+
+def _iso_datetime(zone):
+    """DateTimeField.to_representation for ISO 8601 output, aware values and a fixed zone."""
+
+    def render(value: dt.datetime):
+        if isinstance(value, str):
+            return value
+        if timezone.is_naive(value):  # not stored by this project (USE_TZ); DRF's own path handles it
+            return MISSING
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:  # DRF's path turns it into its own error
+            return MISSING
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
+
+
+def _renderer(field):
+    """How a plain model field's value becomes output (None never reaches it)."""
+    if type(field) is drf_fields.DateTimeField and not hasattr(field, "timezone") and settings.USE_TZ:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        if output_format is not None and output_format.lower() == drf_fields.ISO_8601:
+            fast, slow = _iso_datetime(timezone.get_current_timezone()), field.to_representation
+
+            def render(value):
+                text = fast(value)
+                return slow(value) if text is MISSING else text
+
+            return render
+    return field.to_representation
+
+
+def _model_field_reader(field, model):
+    """A reader for a field sourced from one concrete, non-relational model field, or None."""
+    if model is None or len(field.source_attrs) != 1:
+        return None
+    try:
+        model_field = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    if not model_field.concrete or model_field.is_relation:
+        return None
+    attname, render, fallback = model_field.attname, _renderer(field), _generic_reader(field)
+
+    def read(instance):
+        value = instance.__dict__.get(attname, MISSING)
+        if value is MISSING:  # deferred: let the instance load it
+            return fallback(instance)
+        return None if value is None else render(value)
+
+    return read
+
+
+def _foreign_key_reader(field, model, request):
+    """A reader for a `RelatedObjectField` over one foreign key of `model`, or None."""
+    from itsm.api.fields import RelatedObjectField, related_object
+
+    if model is None or not isinstance(field, RelatedObjectField) or len(field.source_attrs) != 1:
+        return None
+    if type(field).to_representation is not RelatedObjectField.to_representation:
+        return None
+    try:
+        model_field = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
+        return None
+    name = model_field.name
+
+    def read(instance):
+        value = getattr(instance, name)
+        return None if value is None else related_object(value, request)
+
+    return read
+
+
+def compile_readers(serializer) -> list[tuple[str, object]]:
+    """[(output key, reader(instance) -> value)] for the serializer's readable fields, in order."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    request = serializer.context.get("request")
+    readers = []
+    for field in serializer._readable_fields:
+        if isinstance(field, drf_fields.SerializerMethodField):
+            reader = getattr(serializer, field.method_name)
+        else:
+            reader = (
+                _model_field_reader(field, model)
+                or _foreign_key_reader(field, model, request)
+                or _generic_reader(field)
+            )
+        readers.append((field.field_name, reader))
+    return readers
+
+
+def represent(readers, instance) -> dict:
+    """One row: the readers' values by key, leaving out the fields that skip themselves (as DRF does)."""
+    row = {}
+    for key, read in readers:
+        try:
+            row[key] = read(instance)
+        except SkipField:
+            continue
+    return row
