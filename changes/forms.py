@@ -1,5 +1,5 @@
 """Change Management forms: the RFC, its risk preview and risk override, a standard change raised from a template,
-CAB votes, CABs, change windows and the calendar's filters.
+CAB votes, the reference data (CABs, change windows, standard change templates) and the calendar's filters.
 
 They validate and render only; views hand `service_arguments()` to the services in `changes.services`, whose
 rule violations come back onto the matching field.
@@ -7,19 +7,20 @@ rule violations come back onto the matching field.
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.choices import ChangeStatusChoices, ChangeTypeChoices, DecisionChoices, RiskChoices
-from changes.models import CAB, Change, ChangeWindow
+from changes.models import CAB, Change, ChangeTemplate, ChangeWindow
 from changes.services.approvals import MAX_COMMENT
 from changes.services.changes import CAB_EDITABLE, TEMPLATE_FIXED, WINDOW_EDITABLE
 from cmdb.models import ConfigurationItem
 from itsm.forms import BootstrapFormMixin
 from itsm.models import Team, User
-from itsm.roles import AGENT, CHANGE_MANAGER, MANAGER, STAFF_ROLES
+from itsm.roles import AGENT, CHANGE_MANAGER, MANAGER, ROLE_LABELS, STAFF_ROLES
+from slm.forms import EditorFormMixin
 from slm.models import Service
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -29,6 +30,15 @@ IMPLEMENTER_ROLES = (AGENT, MANAGER, CHANGE_MANAGER)
 def datetime_widget() -> forms.DateTimeInput:
     """A native date-and-time picker (minutes; the user's time zone)."""
     return forms.DateTimeInput(format=DATETIME_FORMAT, attrs={"type": "datetime-local"})
+
+
+def plan_widgets() -> dict:
+    """The text boxes of the implementation, back-out and test plans (RFCs and standard change templates)."""
+    return {
+        "implementation_plan": forms.Textarea(attrs={"rows": 4}),
+        "backout_plan": forms.Textarea(attrs={"rows": 3}),
+        "test_plan": forms.Textarea(attrs={"rows": 3}),
+    }
 
 
 def people(roles):
@@ -89,9 +99,7 @@ class ChangeForm(ServiceValidatedMixin, BootstrapFormMixin, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "justification": forms.Textarea(attrs={"rows": 3}),
-            "implementation_plan": forms.Textarea(attrs={"rows": 4}),
-            "backout_plan": forms.Textarea(attrs={"rows": 3}),
-            "test_plan": forms.Textarea(attrs={"rows": 3}),
+            **plan_widgets(),
             "planned_start": datetime_widget(),
             "planned_end": datetime_widget(),
         }
@@ -224,7 +232,20 @@ class VoteForm(forms.Form):
     )
 
 
-class CABForm(ServiceValidatedMixin, BootstrapFormMixin, forms.ModelForm):
+class ReferenceForm(ServiceValidatedMixin, EditorFormMixin, forms.ModelForm):
+    """An editor of reference data (CABs, windows, standard change templates): the service's rule violations on
+    the fields, and the record's `updated_at` as loaded, so a save over someone else's newer one is refused."""
+
+    def service_arguments(self) -> dict:
+        """The keyword arguments of the save service: the fields (picked records as lists) and the loaded version."""
+        fields = {
+            name: list(value) if isinstance(value, QuerySet) else value
+            for name, value in self.fields_for_service().items()
+        }
+        return {**fields, "expected_updated_at": self.cleaned_data["updated_at"]}
+
+
+class CABForm(ReferenceForm):
     """A CAB: its members (staff), chair, deciding policy and whether it is the emergency CAB."""
 
     class Meta:
@@ -245,13 +266,8 @@ class CABForm(ServiceValidatedMixin, BootstrapFormMixin, forms.ModelForm):
         self.fields["members"].queryset = staff
         self.fields["chair"].queryset = staff
 
-    def service_arguments(self) -> dict:
-        """The keyword arguments of `cab_save`."""
-        data = dict(self.cleaned_data)
-        return {**data, "members": list(data.pop("members"))}
 
-
-class ChangeWindowForm(ServiceValidatedMixin, BootstrapFormMixin, forms.ModelForm):
+class ChangeWindowForm(ReferenceForm):
     """A blackout or maintenance window over services and CIs (none of either: everything)."""
 
     configuration_items = CIPickerField()
@@ -271,10 +287,45 @@ class ChangeWindowForm(ServiceValidatedMixin, BootstrapFormMixin, forms.ModelFor
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = Service.objects.order_by("name")
 
-    def service_arguments(self) -> dict:
-        """The keyword arguments of `change_window_save`."""
-        data = dict(self.cleaned_data)
-        return {**data, "services": list(data["services"]), "configuration_items": list(data["configuration_items"])}
+
+class ChangeTemplateForm(ReferenceForm):
+    """A standard change template: the fixed plans and risk of the changes raised from it, what it prefills, and
+    the roles that may raise it."""
+
+    configuration_items = CIPickerField()
+    allowed_roles = forms.MultipleChoiceField(
+        label=_("Roles that may raise it"),
+        choices=[(role, label) for role, label in ROLE_LABELS.items() if role in STAFF_ROLES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: change managers only (they may always raise it)."),
+    )
+
+    class Meta:
+        model = ChangeTemplate
+        fields = [
+            "name",
+            "description",
+            "title",
+            "risk",
+            "impact",
+            "assignment_group",
+            "configuration_items",
+            "implementation_plan",
+            "backout_plan",
+            "test_plan",
+            "allowed_roles",
+            "active",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            **plan_widgets(),
+        }
+        labels = {"assignment_group": _("Team")}
+        help_texts = {
+            "title": _("The title of each change raised from it (the requester may adjust it)."),
+            "active": _("Only active templates are in the catalog."),
+        }
 
 
 class CalendarFilterForm(forms.Form):

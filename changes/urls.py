@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changes.views import approvals, cabs, calendar, detail, forms, lists, typeahead, windows
+from changes.views import approvals, cabs, calendar, detail, forms, lists, standard, typeahead, windows
 
 app_name = "changes"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("cis/", typeahead.ci_search, name="ci_search"),
     path("standard/", forms.template_list, name="template_list"),
     path("standard/<int:pk>/raise/", forms.template_raise, name="template_raise"),
+    path("standard/templates/", standard.template_manage, name="template_manage"),
+    path("standard/templates/add/", standard.template_edit, name="template_add"),
+    path("standard/templates/<int:pk>/", standard.template_detail, name="template"),
+    path("standard/templates/<int:pk>/edit/", standard.template_edit, name="template_edit"),
+    path("standard/templates/<int:pk>/deactivate/", standard.template_deactivate, name="template_deactivate"),
     path("approvals/", approvals.approval_list, name="approval_list"),
     path("calendar/", calendar.calendar_page, name="calendar"),
     path("cabs/", cabs.cab_list, name="cab_list"),

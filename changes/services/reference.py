@@ -1,4 +1,8 @@
-"""Writes of change-management reference data: CABs, change windows, standard change templates."""
+"""Writes of change-management reference data: CABs, change windows, standard change templates.
+
+Each save takes `expected_updated_at`, the record's `updated_at` as the editor loaded it: a save over someone
+else's newer one is refused (StaleVersion) instead of silently overwriting it.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +13,7 @@ from changes.models import CAB, ChangeTemplate, ChangeWindow
 from changes.services.approvals import cab_decisions_refresh
 from itsm.audit import m2m_set
 from itsm.audit_context import audit_context
+from itsm.exceptions import StaleVersion
 from itsm.roles import ROLES
 
 CAB_FIELDS = ("name", "description", "chair", "policy", "quorum_percent", "emergency")
@@ -26,6 +31,17 @@ TEMPLATE_FIELDS = (
     "allowed_roles",
     "active",
 )
+
+
+def _locked(model, instance, expected_updated_at):
+    """A new record (`instance` None), or the stored one locked for the write; StaleVersion when it changed after
+    the editor loaded it."""
+    if instance is None:
+        return model()
+    stored = model.objects.select_for_update().get(pk=instance.pk)
+    if expected_updated_at is not None and stored.updated_at != expected_updated_at:
+        raise StaleVersion()
+    return stored
 
 
 def _apply(instance, names, fields: dict) -> None:
@@ -47,12 +63,12 @@ def _save(instance, errors: dict) -> None:
     instance.save()
 
 
-def cab_save(*, actor, cab: CAB | None = None, members=None, **fields) -> CAB:
+def cab_save(*, actor, cab: CAB | None = None, members=None, expected_updated_at=None, **fields) -> CAB:
     """Create (cab=None) or change a CAB. The chair is a member; members are staff who can see changes; the quorum
     policy needs its percentage (other policies drop it); there is at most one emergency CAB. When members or
     policy change, changes awaiting this board's decision are re-evaluated (a smaller board may now decide)."""
     with transaction.atomic(), audit_context(actor=actor):
-        cab = CAB() if cab is None else CAB.objects.select_for_update().get(pk=cab.pk)
+        cab = _locked(CAB, cab, expected_updated_at)
         rule_before = (cab.policy, cab.quorum_percent)
         _apply(cab, CAB_FIELDS, fields)
         if cab.policy != CABPolicyChoices.QUORUM:
@@ -82,10 +98,18 @@ def cab_save(*, actor, cab: CAB | None = None, members=None, **fields) -> CAB:
     return cab
 
 
-def change_window_save(*, actor, window: ChangeWindow | None = None, services=None, configuration_items=None, **fields):
+def change_window_save(
+    *,
+    actor,
+    window: ChangeWindow | None = None,
+    services=None,
+    configuration_items=None,
+    expected_updated_at=None,
+    **fields,
+) -> ChangeWindow:
     """Create (window=None) or change a blackout or maintenance window; no services and CIs: it covers everything."""
     with transaction.atomic(), audit_context(actor=actor):
-        window = ChangeWindow() if window is None else ChangeWindow.objects.select_for_update().get(pk=window.pk)
+        window = _locked(ChangeWindow, window, expected_updated_at)
         _apply(window, WINDOW_FIELDS, fields)
         errors = {}
         if window.start and window.end and window.end <= window.start:
@@ -98,12 +122,18 @@ def change_window_save(*, actor, window: ChangeWindow | None = None, services=No
     return window
 
 
-def change_template_save(*, actor, template: ChangeTemplate | None = None, configuration_items=None, **fields):
-    """Create (template=None) or change a standard change template; `allowed_roles` are role slugs."""
+def change_template_save(
+    *,
+    actor,
+    template: ChangeTemplate | None = None,
+    configuration_items=None,
+    expected_updated_at=None,
+    **fields,
+) -> ChangeTemplate:
+    """Create (template=None) or change a standard change template; `allowed_roles` are role slugs. Deactivating
+    (`active=False`) takes it out of the catalog; changes raised from it keep it."""
     with transaction.atomic(), audit_context(actor=actor):
-        template = (
-            ChangeTemplate() if template is None else ChangeTemplate.objects.select_for_update().get(pk=template.pk)
-        )
+        template = _locked(ChangeTemplate, template, expected_updated_at)
         _apply(template, TEMPLATE_FIELDS, fields)
         errors = {}
         roles = template.allowed_roles

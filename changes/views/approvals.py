@@ -16,7 +16,7 @@ from changes.choices import ChangeStatusChoices, DecisionChoices
 from changes.forms import VoteForm
 from changes.models import Approval, Change
 from changes.services import approval_cast
-from changes.views.common import change_get
+from changes.views.common import change_get, with_conflicts
 from changes.views.detail import render_main
 from itsm.exceptions import ConflictError
 from itsm.views.admin_ui import require_permission
@@ -26,7 +26,8 @@ MAIN_TARGET = "change-main"
 
 
 def approval_rows(user):
-    """Changes of the boards `user` sits on, with what a row shows (risk, services, votes) in constant queries."""
+    """Changes of the boards `user` sits on, with what a row shows (risk, services, votes) in constant queries;
+    their conflicts come for the whole page at once (`with_conflicts`)."""
     votes = Approval.objects.select_related("voter").order_by("created_at", "id")
     return (
         Change.objects.restrict(user, "view")
@@ -53,7 +54,7 @@ def approval_list(request):
     require_permission(request.user, Approval, "add")
     queryset = approval_rows(request.user).filter(status=ChangeStatusChoices.AUTHORIZATION)
     ordered = queryset.order_by(F("authorized_at").asc(nulls_first=True), F("planned_start").asc(nulls_last=True), "id")
-    changes = [with_votes(change, request.user) for change in ordered[:LIMIT]]
+    changes = with_conflicts([with_votes(change, request.user) for change in ordered[:LIMIT]], request.user)
     context = {"changes": changes, "awaiting": sum(change.voting_open for change in changes), "limit": LIMIT}
     return render(request, "changes/approval_list.html", context)
 
@@ -91,5 +92,6 @@ def change_vote(request, pk):
         return render(
             request, "incidents/partials/_alert.html", {"message": error or _("Not yours to vote on.")}, status=403
         )
-    context = {"change": with_votes(row, request.user), "vote_error": error, "vote_form": form}
+    [row] = with_conflicts([with_votes(row, request.user)], request.user)
+    context = {"change": row, "vote_error": error, "vote_form": form}
     return render(request, "changes/partials/_approval_row.html", context, status=status)

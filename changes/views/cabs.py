@@ -13,7 +13,7 @@ from changes.filtersets import CABFilterSet
 from changes.forms import CABForm
 from changes.models import CAB, Approval, Change
 from changes.services import cab_save
-from changes.views.common import conflict_rows, edit_page
+from changes.views.common import reference_edit, with_conflicts
 from itsm.views.admin_ui import Column, ObjectListView, require_permission
 from itsm.views.audit import audit_history
 
@@ -89,18 +89,16 @@ def cab_detail(request, pk):
 @login_required
 def cab_edit(request, pk=None):
     """Create (no pk) or change a board; the vote service re-decides pending changes if members or policy changed."""
-    require_permission(request.user, CAB, "add" if pk is None else "change")
-    cab = None if pk is None else _cab_get(request.user, pk, "change")
-    form = CABForm(request.POST or None, instance=cab)
-    return edit_page(
+    return reference_edit(
         request,
-        form,
-        save=lambda: cab_save(actor=request.user, cab=cab, **form.service_arguments()),
-        created=cab is None,
+        pk,
+        model=CAB,
+        form_class=CABForm,
+        save=cab_save,
+        instance_arg="cab",
         texts=(_("CAB %(name)s created."), _("CAB %(name)s saved.")),
         url_name="changes:cab",
         template="changes/cab_edit.html",
-        context=lambda: {"cab": cab},
     )
 
 
@@ -108,8 +106,8 @@ def cab_edit(request, pk=None):
 def cab_agenda(request, pk):
     """The board's agenda: each change awaiting its authorisation with risk, impact, conflicts, plans and votes.
 
-    Conflicts are computed per change (each walks the CMDB), so the agenda costs a few queries per change; it is
-    capped at AGENDA_LIMIT changes.
+    Conflicts are checked for all the changes at once (bounded queries); the agenda is capped at AGENDA_LIMIT
+    changes.
     """
     require_permission(request.user, CAB, "view")
     cab = _cab_get(request.user, pk)
@@ -122,8 +120,7 @@ def cab_agenda(request, pk):
         ]
     )
     can_see_votes = request.user.has_perm("changes.view_approval")
-    for change in changes:
-        change.conflicts = conflict_rows(change, request.user)
+    with_conflicts(changes, request.user)
     context = {
         "cab": cab,
         "members": list(cab.members.order_by("first_name", "username")),

@@ -9,7 +9,7 @@ from changes.filtersets import ChangeWindowFilterSet
 from changes.forms import ChangeWindowForm
 from changes.models import ChangeWindow
 from changes.services import change_window_save
-from changes.views.common import edit_page, picked_cis
+from changes.views.common import picked_cis, reference_edit
 from itsm.views.admin_ui import Column, ObjectListView, require_permission
 from itsm.views.audit import audit_history
 
@@ -62,16 +62,15 @@ def window_detail(request, pk):
 @login_required
 def window_edit(request, pk=None):
     """Create (no pk) or change a window; the service's errors come back per field."""
-    require_permission(request.user, ChangeWindow, "add" if pk is None else "change")
-    window = None if pk is None else _window_get(request.user, pk, "change")
-    form = ChangeWindowForm(request.POST or None, instance=window)
-    return edit_page(
+    return reference_edit(
         request,
-        form,
-        save=lambda: change_window_save(actor=request.user, window=window, **form.service_arguments()),
-        created=window is None,
+        pk,
+        model=ChangeWindow,
+        form_class=ChangeWindowForm,
+        save=change_window_save,
+        instance_arg="window",
         texts=(_("Window %(name)s created."), _("Window %(name)s saved.")),
         url_name="changes:window",
         template="changes/window_edit.html",
-        context=lambda: {"window": window, "picked_cis": picked_cis(form, window)},
+        extra_context=lambda form, window: {"picked_cis": picked_cis(form, window)},
     )

@@ -1,5 +1,6 @@
-"""Change journeys in Chromium: a CAB member approves from "My CAB approvals" until the change is authorised, and a
-requester raises an RFC, reading its risk, impacted services and conflicts in the live preview before submitting."""
+"""Change journeys in Chromium: a CAB member approves from "My CAB approvals" until the change is authorised, a
+requester raises an RFC, reading its risk, impacted services and conflicts in the live preview before submitting,
+and a change manager writes a standard change template that an agent then raises a change from."""
 
 import re
 from datetime import timedelta
@@ -7,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from changes.models import Approval, Change
+from changes.models import Approval, Change, ChangeTemplate
 from changes.services import approval_cast
 from cmdb.models import CIRelationship
 from slm.models import Service
@@ -16,6 +17,16 @@ from tests.cmdb.factories import CIFactory
 from tests.incidents.test_browser import sign_in, transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def pick_ci(page, typed: str, name: str) -> None:
+    """Pick the CI `name` in the form's CMDB typeahead, typing `typed` and choosing it with the keyboard."""
+    search = page.get_by_label("Configuration items")
+    search.fill(typed)
+    expect(page.get_by_role("option", name=re.compile(name))).to_be_visible()
+    search.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#configuration_items-picked")).to_contain_text(name)
 
 
 def test_cab_member_approves_until_the_change_is_authorised(page, live_server, make_user):
@@ -75,12 +86,7 @@ def test_requester_raises_an_rfc_seeing_risk_and_conflicts_first(page, live_serv
     page.get_by_role("link", name="New RFC").click()
     page.get_by_label("Title").fill("Add an index to the orders table")
     page.get_by_label("Justification").fill("Checkout is slow at peak.")
-    search = page.get_by_label("Configuration items")
-    search.fill("orders-d")
-    expect(page.get_by_role("option", name=re.compile("orders-db"))).to_be_visible()
-    search.press("ArrowDown")
-    page.keyboard.press("Enter")
-    expect(page.locator("#configuration_items-picked")).to_contain_text("orders-db")
+    pick_ci(page, "orders-d", "orders-db")
 
     preview = page.locator("#preview")
     expect(preview.locator("#preview-reasons")).to_contain_text("Touches 1 production CI.")
@@ -106,3 +112,39 @@ def test_requester_raises_an_rfc_seeing_risk_and_conflicts_first(page, live_serv
     change = Change.objects.exclude(pk=other.pk).get()
     assert change.status == "assessment" and list(change.configuration_items.all()) == [db]
     assert change.planned_start == start.replace(second=0)
+
+
+def test_change_manager_writes_a_template_and_an_agent_raises_a_standard_change(page, live_server, make_user):
+    make_user("carla", roles=["change_manager"])
+    make_user("rob", roles=["agent"])
+    CIFactory(name="web-01")
+
+    sign_in(page, live_server, "carla")
+    page.get_by_role("link", name="Changes", exact=True).first.click()
+    page.get_by_role("link", name="Standard change templates").click()
+    page.get_by_role("link", name="Add template").click()
+    page.get_by_label("Name").fill("Renew a TLS certificate")
+    page.get_by_label("Change title").fill("Renew the TLS certificate")
+    page.get_by_label("Implementation plan").fill("Run certbot renew.")
+    page.get_by_label("Back-out plan").fill("Put the old certificate back.")
+    pick_ci(page, "web-0", "web-01")
+    page.get_by_label("Service desk agent").check()
+    page.get_by_role("button", name="Create template").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Renew a TLS certificate")
+    expect(page.locator("#template-roles")).to_have_text("Service desk agent")
+    template = ChangeTemplate.objects.get()
+    assert (template.allowed_roles, [ci.name for ci in template.configuration_items.all()]) == (["agent"], ["web-01"])
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, "rob")
+    page.get_by_role("link", name="Changes", exact=True).first.click()
+    expect(page.get_by_role("link", name="Standard change templates")).to_have_count(0)
+    page.get_by_role("link", name="Standard changes").click()
+    page.get_by_role("link", name="Raise Renew a TLS certificate").click()
+    expect(page.get_by_label("Title")).to_have_value("Renew the TLS certificate")
+    expect(page.locator("#configuration_items-picked")).to_contain_text("web-01")
+    page.get_by_role("button", name="Raise standard change").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Renew the TLS certificate")
+    change = Change.objects.get()
+    assert (change.type, change.template, change.requester.username) == ("standard", template, "rob")
+    assert change.implementation_plan == "Run certbot renew." and change.status == "draft"

@@ -3,8 +3,8 @@ blackout windows (for everything, by CI, by service) and maintenance windows."""
 
 import pytest
 
-from changes.conflicts import change_conflicts, conflicts_for
-from itsm.testing.queries import assert_query_count_stable
+from changes.conflicts import change_conflicts, conflicts_for, conflicts_for_changes
+from itsm.testing.queries import assert_query_count_stable, count_queries
 from tests.changes.analysis_data import at, depends, grant, make_change, make_ci, make_service, make_window
 
 pytestmark = pytest.mark.django_db
@@ -309,6 +309,65 @@ def test_query_count_does_not_grow_with_the_number_of_conflicts(make_user):
     count = assert_query_count_stable(make_rows, lambda: conflicts_for(change, user=user))
     assert count <= 14
     assert len(conflicts_for(change)) == 30 + 60 + 1
+
+
+# --- many changes at once (a page of them) ---------------------------------------------------------
+
+
+@pytest.fixture
+def estate():
+    """Changes at different times on related CIs, with blackouts (for everything, by CI, by service) and
+    maintenance windows (for everything, by CI, by service), so every kind of conflict and none both occur."""
+    host, db, app, mail, lonely = (make_ci(name) for name in ("host-01", "db-01", "app-01", "mail-01", "lonely"))
+    depends(db, host, "runs_on")
+    depends(app, db)
+    svc = make_service(make_ci("shop"), "Shop")
+    depends(svc.ci, app, "contains")
+    make_window("blackout", 20, 22)
+    make_window("blackout", 3, 5, cis=[db])
+    make_window("blackout", 40, 42, services=[svc])
+    make_window("maintenance", 0, 6, cis=[db])
+    make_window("maintenance", 60, 70)
+    make_window("maintenance", 40, 44, services=[svc])
+    return [
+        make_change(db, start=0, end=2),
+        make_change(host, start=1, end=4),
+        make_change(app, start=1, end=3, status="authorization"),
+        make_change(mail, start=21, end=23),
+        make_change(app, mail, start=41, end=43),
+        make_change(lonely, start=61, end=62),
+        make_change(start=21, end=22),
+        make_change(db, start=None, end=None, status="draft"),
+        make_change(db, start=2, end=5, status="closed"),
+    ]
+
+
+def test_many_changes_at_once_give_what_each_gives_alone(estate, make_user):
+    requester = grant(make_user(roles=["requester"]), "changes.view_change")
+    for user in (None, requester):
+        alone = {change.pk: conflicts_for(change, user=user) for change in estate}
+        together = conflicts_for_changes(estate, user=user)
+        assert together == alone
+    kinds_found = {c.kind for conflicts in together.values() for c in conflicts}
+    assert kinds_found == {"ci_overlap", "blackout", "outside_maintenance"}
+    assert together[estate[-2].pk] == [] and together[estate[-1].pk] != []  # no window; closed changes still check
+
+
+def test_many_changes_at_once_cost_the_same_queries_as_a_few():
+    db, app = make_ci("db-01"), make_ci("app-01")
+    depends(app, db)
+    make_window("blackout", 0, 100, cis=[db])
+    make_window("maintenance", 0, 1, cis=[app])
+    changes = []
+
+    def make_rows(n):
+        for i in range(n):
+            changes.append(make_change([db, app][i % 2], make_ci(f"ci-{len(changes)}"), start=i, end=i + 3))
+
+    count = assert_query_count_stable(make_rows, lambda: conflicts_for_changes(changes))
+    assert count <= 14
+    assert all(conflicts_for_changes(changes).values())
+    assert count_queries(lambda: conflicts_for_changes([])) == 0
 
 
 # --- API -------------------------------------------------------------------------------------------
