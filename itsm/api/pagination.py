@@ -1,13 +1,15 @@
 """Pagination per the contract: {count, next, previous, results}, ?limit= up to 1000, offset paging.
 
 `count` is exact up to COUNT_CAP and null above it: counting a million rows on every page costs more than
-the page itself. Whether a next page exists is known from fetching one row more than the page.
+the page itself, and counting even the first 10,000 of a busy team's queue cost more PostgreSQL time than the
+rest of the request (1.8 of 4 ms); "more than 1,000" tells an agent as much. Whether a next page exists is
+known from fetching one row more than the page; on the last page the count is known without counting.
 """
 
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import replace_query_param
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def bounded_count(queryset, cap: int | None = None) -> int | None:
@@ -30,7 +32,11 @@ class ItsmPagination(LimitOffsetPagination):
         self.offset = self.get_offset(request)
         rows = list(queryset[self.offset : self.offset + self.limit + 1])
         self.has_next = len(rows) > self.limit
-        self.count = bounded_count(queryset)
+        # The last page (or an empty first one): nothing after it, so the total is known.
+        if not self.has_next and (rows or not self.offset) and self.offset + len(rows) <= COUNT_CAP:
+            self.count = self.offset + len(rows)
+        else:
+            self.count = bounded_count(queryset)
         return rows[: self.limit]
 
     def get_next_link(self):
