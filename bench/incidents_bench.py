@@ -264,10 +264,11 @@ def bench_server_time(table: Table, *, repeat: int, explain: bool, word: str) ->
 
 
 # --- throughput ------------------------------------------------------------------------------------------
-def _load(port: int, path: str, token: str, *, total: int, threads: int, seconds: float) -> tuple[int, int, float]:
+def _load(port: int, path: str, headers: dict, *, total: int, threads: int, seconds: float) -> tuple[int, int, float]:
     lock = threading.Lock()
     state = {"sent": 0, "ok": 0, "errors": 0}
     deadline = time.monotonic() + seconds
+    headers = {**headers, "Host": "127.0.0.1"}
 
     def worker():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -277,7 +278,7 @@ def _load(port: int, path: str, token: str, *, total: int, threads: int, seconds
                     return
                 state["sent"] += 1
             try:
-                connection.request("GET", path, headers={"Authorization": f"Token {token}", "Host": "127.0.0.1"})
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -337,51 +338,72 @@ def _cpu_spent(before: dict, after: dict, requests: int) -> dict[str, float]:
     }
 
 
-def bench_throughput(*, total: int, agent, team, port: int = 8765) -> None:
+def _wait_until_up(port: int, path: str, headers: dict) -> None:
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path, headers=headers)
+            status = connection.getresponse().status
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        raise RuntimeError("gunicorn did not start")
+    if status != 200:
+        raise RuntimeError(f"gunicorn answered HTTP {status} for {path}")
+
+
+def _throughput(server, port: int, label: str, path: str, headers: dict, *, total: int, database: str) -> None:
+    _wait_until_up(port, path, headers)
+    _load(port, path, headers, total=80, threads=8, seconds=30)  # warm both workers
+    before = _cpu_by_part(server.pid, database)
+    ok, errors, elapsed = _load(port, path, headers, total=total, threads=8, seconds=120)
+    after = _cpu_by_part(server.pid, database)
+    print(
+        f"\nThroughput, {label}, gunicorn 2 workers, concurrency 8: "
+        f"{ok} OK, {errors} errors in {elapsed:.1f} s = {ok / elapsed:.0f} requests/s"
+    )
+    # CPU per request, whatever else the machine runs: what two otherwise idle cores could sustain.
+    spent = _cpu_spent(before, after, max(ok + errors, 1))
+    print(
+        "CPU per request: "
+        + ", ".join(f"{part} {ms:.1f} ms" for part, ms in spent.items())
+        + f"; all {sum(spent.values()):.1f} ms (2 cores: at most {2000 / sum(spent.values()):.0f} requests/s)"
+    )
+
+
+def _session_cookie(agent) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def bench_throughput(*, total: int, agent, team, port: int = 8765, gunicorn_args=()) -> None:
+    """The API queue (token) and the agent's UI queue page (session), each `total` requests from 8 threads."""
+    from django.db import connection
+    from django.urls import reverse
     from rest_framework.authtoken.models import Token
 
     token, _ = Token.objects.get_or_create(user=agent)
     env = {**os.environ, "DEBUG": "0", "ITSM_HTTPS": "0", "ALLOWED_HOSTS": "127.0.0.1"}
     root = Path(__file__).resolve().parent.parent
-    python = sys.executable
-    gunicorn = Path(python).with_name("gunicorn")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "itsm.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [str(gunicorn), "itsm.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", *gunicorn_args],
         cwd=root,
         env=env,
     )
+    database = connection.settings_dict["NAME"]
     try:
-        path = f"/api/v1/incidents/?assignment_group={team.pk}&{OPEN}&limit=50"
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", path, headers={"Authorization": f"Token {token.key}"})
-                status = connection.getresponse().status
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        if status != 200:
-            raise RuntimeError(f"gunicorn answered HTTP {status}")
-        _load(port, path, token.key, total=80, threads=8, seconds=30)  # warm both workers
-        from django.db import connection
-
-        database = connection.settings_dict["NAME"]
-        before = _cpu_by_part(server.pid, database)
-        ok, errors, elapsed = _load(port, path, token.key, total=total, threads=8, seconds=120)
-        after = _cpu_by_part(server.pid, database)
-        print(
-            f"\nThroughput, API queue (team + open, limit 50), gunicorn 2 workers, concurrency 8: "
-            f"{ok} OK, {errors} errors in {elapsed:.1f} s = {ok / elapsed:.0f} requests/s"
-        )
-        # CPU per request, whatever else the machine runs: what two otherwise idle cores could sustain.
-        spent = _cpu_spent(before, after, max(ok + errors, 1))
-        print(
-            "CPU per request: "
-            + ", ".join(f"{part} {ms:.1f} ms" for part, ms in spent.items())
-            + f"; all {sum(spent.values()):.1f} ms (2 cores: at most {2000 / sum(spent.values()):.0f} requests/s)"
-        )
+        api = f"/api/v1/incidents/?assignment_group={team.pk}&{OPEN}&limit=50"
+        token_auth = {"Authorization": f"Token {token.key}"}
+        _throughput(server, port, "API queue (team + open, limit 50)", api, token_auth, total=total, database=database)
+        page = f"{reverse('incidents:incident_list')}?queue=teams"
+        session = {"Cookie": _session_cookie(agent)}
+        _throughput(server, port, "UI queue page 'teams' (50 rows)", page, session, total=total, database=database)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -13,10 +13,13 @@ from incidents.filtersets import IncidentFilterSet
 from incidents.forms import BulkAssignForm
 from incidents.models import Incident
 from incidents.services import incident_assign_many
+from incidents.tables import IncidentTable
 from itsm.forms import style_filter_form
-from itsm.models import User
+from itsm.models import Team, User
+from itsm.models.users import USER_DISPLAY_FIELDS
 from itsm.views.admin_ui import require_permission
 from slm.badges import breaching_soon, sla_badges
+from slm.models import Service
 
 PAGE_SIZE = 50
 RESULTS_ID = "list-results"
@@ -39,7 +42,7 @@ SORTS = {
 # The breaching-soon queue adds its soonest breach time (`sla_due`) and sorts by it unless told otherwise.
 BREACHING_SORTS = {**SORTS, "sla": "sla_due"}
 AGENT_ROLES = ("agent", "manager")
-LIST_SELECT_RELATED = ("requester", "assignee", "assignment_group", "service")
+LIST_SELECT_RELATED = ("assignee", "assignment_group")  # what the rows show (incidents.tables)
 
 
 def queue_filter(queryset, queue: str, user):
@@ -69,14 +72,6 @@ def incident_list(request):
         queue = "mine"
     base = Incident.objects.restrict(request.user, "view").select_related(*LIST_SELECT_RELATED)
     filterset = IncidentFilterSet(request.GET, queryset=queue_filter(base, queue, request.user), request=request)
-    form = style_filter_form(filterset.form)
-    form.fields = {name: form.fields[name] for name in FILTERS}
-    form.fields["assignment_group"].label = _("Team")
-    form.fields["assignee"].queryset = User.objects.filter(groups__name__in=AGENT_ROLES).distinct()
-    for name in ("status", "priority", "assignment_group", "assignee", "service"):
-        # Materialised once without len(): the template would otherwise run a COUNT per select.
-        form.fields[name].select_choices = [(str(value), label) for value, label in form.fields[name].choices]
-    form.fields["q"].label = _("Search")
     sorts = BREACHING_SORTS if queue == "breaching" else SORTS
     default_sort = "sla" if queue == "breaching" else "-number"
     sort = request.GET.get("sort", default_sort)
@@ -91,12 +86,11 @@ def incident_list(request):
     params.pop("after", None)
     page_query = params.urlencode()
     params.pop("sort", None)
-    bulk_form = BulkAssignForm(user=request.user)
+    can_change = request.user.has_perm("incidents.change_incident")
+    url_prefix = reverse("incidents:incident", kwargs={"pk": 0}).removesuffix("0/")
     context = {
-        "queues": QUEUES,
-        "queue": queue,
-        "filter_form": form,
         "rows": rows[:PAGE_SIZE],
+        "table_rows": IncidentTable(rows[:PAGE_SIZE], url_prefix=url_prefix, can_change=can_change).render(),
         "has_next": len(rows) > PAGE_SIZE,
         "next_after": rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None,
         "first_page": bool(after),
@@ -104,16 +98,40 @@ def incident_list(request):
         "query": params.urlencode(),
         "page_query": page_query,
         "results_id": RESULTS_ID,
-        "bulk_form": bulk_form,
         "columns": _columns(queue),
-        "incident_url_prefix": reverse("incidents:incident", kwargs={"pk": 0}).removesuffix("0/"),
-        "can_change": request.user.has_perm("incidents.change_incident"),
+        "can_change": can_change,
     }
     htmx = getattr(request, "htmx", None)
-    partial = htmx and htmx.target == RESULTS_ID and not htmx.history_restore_request
-    return render(
-        request, "incidents/partials/_queue_results.html" if partial else "incidents/incident_list.html", context
-    )
+    if htmx and htmx.target == RESULTS_ID and not htmx.history_restore_request:
+        return render(request, "incidents/partials/_queue_results.html", context)
+    # The whole page: the filter and bulk-assign forms around the results.
+    context.update(queue_forms(filterset, request.user), queues=QUEUES, queue=queue)
+    return render(request, "incidents/incident_list.html", context)
+
+
+def queue_forms(filterset, user) -> dict:
+    """The queue's filter form and bulk-assign form, their team, agent and service lists read once each (the
+    two forms share them) as plain lists of the columns their labels need."""
+    form = style_filter_form(filterset.form)
+    form.fields = {name: form.fields[name] for name in FILTERS}
+    form.fields["assignment_group"].label = _("Team")
+    form.fields["q"].label = _("Search")
+    agents = User.objects.filter(groups__name__in=AGENT_ROLES).distinct().only(*USER_DISPLAY_FIELDS)
+    listed = {
+        "assignment_group": Team.objects.only("id", "name"),
+        "assignee": agents,
+        "service": Service.objects.only("id", "name"),
+    }
+    form.fields["assignee"].queryset = agents
+    for name in ("status", "priority"):
+        form.fields[name].select_choices = [(str(value), label) for value, label in form.fields[name].choices]
+    for name, queryset in listed.items():
+        # One plain query each: iterating the fields' choices would open a server-side cursor per list.
+        form.fields[name].select_choices = [(str(obj.pk), str(obj)) for obj in queryset]
+    bulk_form = BulkAssignForm(user=user)
+    for name in ("assignment_group", "assignee"):
+        bulk_form.fields[name].widget.choices = [("", "---------"), *form.fields[name].select_choices]
+    return {"filter_form": form, "bulk_form": bulk_form}
 
 
 def keyset_page(queryset, field: str, descending: bool, after: str) -> list:
