@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from incidents.choices import (
+    OPEN_STATUSES,
     ChannelChoices,
     IncidentKindChoices,
     IncidentStatusChoices,
@@ -106,6 +107,16 @@ class Incident(TicketModel):
             models.Index(fields=["requester", "-id"], name="inc_requester_idx"),
             models.Index(fields=["status", "-id"], name="inc_status_idx"),
             models.Index(fields=["status", "resolved_at"], name="inc_autoclose_idx"),
+            # Open work sorted by priority (a team's queue, or all open), keyset on id: read in order, no sort of
+            # the whole queue (a busy team's 28k open incidents: 154 ms -> 0.4 ms). Open rows only: ~1/5 of them.
+            models.Index(
+                fields=["assignment_group", "priority", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="inc_open_team_priority_idx",
+            ),
+            models.Index(
+                fields=["priority", "id"], condition=models.Q(status__in=OPEN_STATUSES), name="inc_open_priority_idx"
+            ),
             # The SLA compliance report joins clocks to incidents for these three keys only: index-only.
             models.Index(fields=["id"], include=["service", "assignment_group", "priority"], name="inc_sla_report_idx"),
         ]
