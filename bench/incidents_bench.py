@@ -157,6 +157,10 @@ def bench_server_time(table: Table, *, repeat: int, explain: bool, word: str) ->
         explain=explain,
         note=_count,
     )
+    deep = f"{queue}&limit=50"
+    for _ in range(19):  # the 20th page, reached as a client does: through the next links (cursors)
+        deep = client.get(deep).json()["next"].removeprefix("http://testserver")
+    measure(table, client, "API queue page 20 (next links)", deep, repeat=repeat, explain=explain, note=_count)
     measure(
         table,
         client,
