@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.models import ConfigurationItem
 from incidents.choices import ChannelChoices, IncidentKindChoices, IncidentStatusChoices
 from incidents.models import Category, Incident
-from itsm.filtersets import InModelMultipleChoiceFilter, InMultipleChoiceFilter, ItsmFilterSet
+from itsm.filtersets import (
+    InManyModelMultipleChoiceFilter,
+    InModelMultipleChoiceFilter,
+    InMultipleChoiceFilter,
+    ItsmFilterSet,
+)
 from itsm.models import Team, User
 from slm.models import Service
 
@@ -23,7 +28,7 @@ class IncidentFilterSet(ItsmFilterSet):
     assignee = InModelMultipleChoiceFilter(queryset=User.objects.all())
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
     service = InModelMultipleChoiceFilter(queryset=Service.objects.all())
-    configuration_items = django_filters.ModelMultipleChoiceFilter(
+    configuration_items = InManyModelMultipleChoiceFilter(
         queryset=ConfigurationItem.objects.all(), label=_("Configuration items")
     )
     requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())

@@ -184,6 +184,13 @@ def test_queue_filters(client_as):
     assert ids(status=["new", "in_progress"]) == {mine.pk, unassigned.pk, major.pk}
     assert ids(priority=1) == {mine.pk}
     assert ids(q=mine.number) == {mine.pk}
+    mail, vpn, other = CIFactory(), CIFactory(), CIFactory()
+    both = make_incident(configuration_items=[mail, vpn])
+    on_vpn = make_incident(configuration_items=[vpn])
+    rows = agent.get(URL, {"configuration_items": [mail.pk, vpn.pk]}).json()["results"]
+    assert sorted(row["id"] for row in rows) == sorted([both.pk, on_vpn.pk])  # each once, though `both` has two
+    assert ids(configuration_items=mail.pk) == {both.pk}
+    assert ids(configuration_items=other.pk) == set()
 
 
 @pytest.mark.django_db
