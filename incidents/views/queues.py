@@ -131,10 +131,9 @@ def queue_forms(filterset, user) -> dict:
     for name, queryset in listed.items():
         # One plain query each: iterating the fields' choices would open a server-side cursor per list.
         form.fields[name].select_choices = [(str(obj.pk), str(obj)) for obj in queryset]
-    bulk_form = BulkAssignForm(user=user)
-    for name in ("assignment_group", "assignee"):
-        bulk_form.fields[name].widget.choices = [("", "---------"), *form.fields[name].select_choices]
-    return {"filter_form": form, "bulk_form": bulk_form}
+    # The bulk-assign form (BulkAssignForm validates its POST) offers the same teams and agents.
+    bulk_choices = {name: form.fields[name].select_choices for name in ("assignment_group", "assignee")}
+    return {"filter_form": form, "bulk_choices": bulk_choices}
 
 
 def keyset_page(queryset, field: str, descending: bool, after: str) -> list:
