@@ -19,7 +19,7 @@ from itsm.api.viewsets import ItsmModelViewSet, TicketViewSetMixin, expected_ver
 from itsm.models import Team, User
 from itsm.models.users import USER_DISPLAY_FIELDS
 from itsm.prefetch import prefetch_list
-from slm.models import SLAClock
+from slm.api.views import clocks_for_display
 
 
 class BulkAssignSerializer(serializers.Serializer):
@@ -49,7 +49,7 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
     list_prefetch_related = [
         prefetch_list("configuration_items", ConfigurationItem.objects.only("id", "name")),
         prefetch_list("watchers", User.objects.only(*USER_DISPLAY_FIELDS)),
-        prefetch_list("sla_clocks", SLAClock.objects.select_related("agreement__team")),
+        prefetch_list("sla_clocks", clocks_for_display()),
     ]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
 
