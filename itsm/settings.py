@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "itsm.tasks.outbox_deliver_due", "schedule": 30.0},
     "slm-fire-thresholds": {"task": "slm.tasks.sla_fire_due", "schedule": 15.0},
+    "slm-refresh-figures": {"task": "slm.tasks.sla_figures_refresh", "schedule": 60.0},
     "incidents-autoclose": {"task": "incidents.tasks.incidents_autoclose", "schedule": 3600.0},
     "changes-remind-upcoming": {"task": "changes.tasks.changes_remind_upcoming", "schedule": 300.0},
 }

@@ -24,6 +24,7 @@ from itsm.models import JournalEntry, Team
 from itsm.services.outbox import outbox_enqueue_many
 from slm.choices import ClockStatusChoices, EscalationActionChoices, MetricChoices
 from slm.clocks import BREACH_PERCENT
+from slm.figures import figures_touch
 from slm.models import Agreement, SLAClock, SLAThreshold
 
 FIRE_BATCH = 2000
@@ -230,10 +231,11 @@ class _Batch:
         }
         if newly_breached:
             SLAClock.objects.filter(pk__in=newly_breached).update(breached=True)
-            # A clock a reassignment stopped within this batch may have been saved as met a moment ago.
-            SLAClock.objects.filter(pk__in=newly_breached, status=ClockStatusChoices.MET).update(
-                status=ClockStatusChoices.BREACHED
-            )
+            # A clock a reassignment stopped within this batch may have been saved as met a moment ago. Met, it
+            # counted when it stopped; breached, it counts at its due time: both days' figures are re-read.
+            stopped = SLAClock.objects.filter(pk__in=newly_breached, status=ClockStatusChoices.MET)
+            figures_touch(at for pair in stopped.values_list("stopped_at", "due_at") for at in pair)
+            stopped.update(status=ClockStatusChoices.BREACHED)
             audit += [(c, "update", {"breached": [False, True]}, self.label(c)) for c in newly_breached.values()]
         ids = insert_rows(JournalEntry, self.journal, with_ids=True)
         note = str(JournalEntry(visibility=VisibilityChoices.INTERNAL))

@@ -276,3 +276,61 @@ class SLARecomputeJob(ItsmModel):
         if self.status == RecomputeStatusChoices.DONE:
             return 100
         return min(100, int(100 * self.processed / self.total)) if self.total else 0
+
+
+class SLADailyFigure(models.Model):
+    """The compliance report's counts of one local day or ISO week (in `time_zone`) for one set of dimensions."""
+
+    # Kept exact by slm.figures: writers record the instants they change, a beat task re-aggregates those days.
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    day = models.DateField(_("day"))
+    # 1: the counts of `day`; 7: of the ISO week starting on `day` (a Monday), summed from its seven day rows, so
+    # a long period reads a row per week and combination instead of seven.
+    span = models.PositiveSmallIntegerField(_("days"), default=1)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+", db_index=False)
+    metric = models.CharField(_("metric"), max_length=10, choices=MetricChoices.choices)
+    # The ticket's service, assignment group and priority (plain ids: the report reads them, nothing joins them);
+    # an OLA/UC's own team replaces the ticket's team when the report reads the row.
+    service_id = models.BigIntegerField(_("service"), null=True)
+    ticket_team_id = models.BigIntegerField(_("ticket's team"), null=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True)
+    met = models.PositiveIntegerField(_("met"), default=0)
+    breached = models.PositiveIntegerField(_("breached"), default=0)
+    stopped = models.PositiveIntegerField(_("stopped"), default=0)  # met + breached that stopped: the mean times'
+    stopped_seconds = models.BigIntegerField(_("elapsed seconds of the stopped"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA daily figure")
+        verbose_name_plural = _("SLA daily figures")
+        indexes = [models.Index(fields=["time_zone", "span", "day"], name="slm_figure_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.agreement_id} {self.metric}"
+
+
+class SLAFigureChange(models.Model):
+    """A decision instant whose day's figures a write changed; the day is read live until re-aggregated."""
+
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("SLA figure change")
+        verbose_name_plural = _("SLA figure changes")
+
+    def __str__(self):
+        return self.at.isoformat()
+
+
+class SLAFigureZone(models.Model):
+    """A time zone whose local days the daily figures are kept for (set by `sla_figures_rebuild`)."""
+
+    time_zone = models.CharField(_("time zone"), max_length=64, unique=True)
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("SLA figure time zone")
+        verbose_name_plural = _("SLA figure time zones")
+
+    def __str__(self):
+        return self.time_zone

@@ -35,6 +35,7 @@ from itsm.bulk import update_rows
 from itsm.models import TicketModel, TicketStatusChange
 from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices, RecomputeStatusChoices
 from slm.clocks import Stint
+from slm.figures import clock_instants, figures_touch
 from slm.models import Agreement, Calendar, SLAClock, SLARecomputeJob, SLAThreshold
 from slm.sla import LIVE, agreement_calendar, apply_state, clock_state, sla_sync, threshold_plan
 
@@ -216,6 +217,7 @@ def _recompute_chunk(agreements, calendars, after_id: int, high: int, now) -> tu
         )
         if not clocks:
             return 0, after_id
+        decided_before = clock_instants(clocks)  # their days' daily figures are re-read (slm.figures)
         priorities, histories = _tickets(clocks)
         existing = {clock.pk: {} for clock in clocks}
         # One range scan of the (clock, percent) index over the chunk's ids beats thousands of single lookups;
@@ -266,6 +268,7 @@ def _recompute_chunk(agreements, calendars, after_id: int, high: int, now) -> tu
         update_rows(SLAThreshold, ["due_at", "updated_at"], moved)
         SLAThreshold.objects.bulk_create(created, batch_size=1000)
         record_many(audit)
+        figures_touch(decided_before | clock_instants(changed))
         return len(clocks), clocks[-1].pk
 
 

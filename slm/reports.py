@@ -17,6 +17,11 @@ Tickets are reached through the GenericRelation each ticket model declares to SL
 joins clocks to their tickets in SQL without slm importing a ticket app. At scale the period filter needs an
 index on the decision instant (the exact `_Clocks.decided_at` expression), and the join one on the ticket's
 id covering its service, team and priority: see bench/README.md, "SLA dashboard".
+
+Long periods read pre-aggregated counts: whole local days already over come from the daily figures of
+`slm.figures` (kept exact: a day with an unaggregated change is counted live), the partial days at the edges,
+today and those changed days live, and both are summed. Only for users who see every ticket of a model and in a
+zone the figures are kept for; anyone else gets the live count, as `aggregate=False` gives everyone.
 """
 
 import datetime as dt
@@ -37,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from itsm.models import Team
 from slm.at_risk import at_risk_q, warned_percent
 from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices
+from slm.figures import figure_plan, figure_rows
 from slm.models import Agreement, Service, SLAClock
 
 GROUP_BY_CHOICES = [
@@ -179,12 +185,15 @@ class _Clocks:
     @property
     def counted(self) -> Q:
         """Clocks decided in the period: met or breached; a live clock once its due time has passed."""
+        return self.counted_in([(self.start, self.end)])
+
+    def counted_in(self, ranges) -> Q:
+        """`counted`, for clocks decided in any of the [start, end) ranges (the parts of a period read live)."""
         decided = self.decided_at()
-        return (
-            Q(GreaterThanOrEqual(decided, self.start))
-            & Q(LessThan(decided, self.end))
-            & (self.q(status__in=[MET, BREACHED]) | self.q(status__in=LIVE, due_at__lt=self.now))
-        )
+        period = Q()
+        for start, end in ranges:
+            period |= Q(GreaterThanOrEqual(decided, start)) & Q(LessThan(decided, end))
+        return period & (self.q(status__in=[MET, BREACHED]) | self.q(status__in=LIVE, due_at__lt=self.now))
 
     @property
     def met(self) -> Q:
@@ -257,11 +266,36 @@ def _sources(user, *, start, end, now):
             yield model, tickets, _Clocks(model, rel, start=start, end=end, now=now)
 
 
-def _grouped(*, user, start, end, filters, keys, now, week=False, mean_times=False) -> list[dict]:
-    """Conditional counts grouped by `keys` (and the ISO week of the decision), summed over ticket models."""
+def _grouped(
+    *, user, start, end, filters, keys, now, week=False, mean_times=False, aggregate=True
+) -> tuple[list[dict], list[dict]]:
+    """Conditional counts grouped by `keys`, and by the ISO week of the decision, summed over ticket models.
+
+    Returns (rows by keys, rows by week): a row of the first has every key, one of the second `dim_week` (rows
+    counted live have both). With `aggregate`, whole local days already over come from the daily figures
+    (`slm.figures`) for ticket models the user sees unrestricted; the rest of the period is counted live.
+    """
     totals: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
-    for _model, tickets, clocks in _sources(user, start=start, end=end, now=now):
+    weeks: dict = defaultdict(lambda: defaultdict(int))
+    plan = figure_plan(start=start, end=end, now=now) if aggregate else None
+    for model, tickets, clocks in _sources(user, start=start, end=end, now=now):
         rel = clocks.rel
+        counted = clocks.counted
+        if plan is not None and not tickets.query.where:  # every ticket visible: the figures apply
+            grouped, weekly = figure_rows(
+                model=model, plan=plan, filters=filters, keys=keys, week=week, mean_times=mean_times
+            )
+            for row in grouped:
+                key = tuple(row[f"dim_{name}"] for name in keys)
+                for name, value in row.items():
+                    if not name.startswith("dim_"):
+                        totals[key][name] += value
+            for row in weekly:
+                weeks[row["dim_week"]]["met"] += row["met"]
+                weeks[row["dim_week"]]["breached"] += row["breached"]
+            if not plan.live:
+                continue
+            counted = clocks.counted_in(plan.live)
         dims = clocks.dimensions()
         group = {f"dim_{key}": dims[key] for key in keys}
         if week:
@@ -276,18 +310,22 @@ def _grouped(*, user, start, end, filters, keys, now, week=False, mean_times=Fal
                 counts[f"{metric}_seconds"] = Sum(f"{rel}__elapsed_seconds", filter=clocks.stopped(metric))
         # One filter() call: every clock condition applies to the same joined clock row.
         rows = (
-            tickets.filter(clocks.filters(filters) & clocks.counted)
+            tickets.filter(clocks.filters(filters) & counted)
             .annotate(**group)
             .values(*group)
             .annotate(**counts)
             .order_by()
         )
         for row in rows:
-            key = tuple(row[name] for name in group)
+            key = tuple(row[f"dim_{name}"] for name in keys)
             for name in counts:
                 totals[key][name] += row[name] or 0
-    names = [*(f"dim_{key}" for key in keys), *(["dim_week"] if week else [])]
-    return [{**dict(zip(names, key, strict=True)), **counts} for key, counts in totals.items()]
+            if week:
+                weeks[row["dim_week"]]["met"] += row["met"]
+                weeks[row["dim_week"]]["breached"] += row["breached"]
+    names = [f"dim_{key}" for key in keys]
+    grouped = [{**dict(zip(names, key, strict=True)), **counts} for key, counts in totals.items()]
+    return grouped, [{"dim_week": week_start, **counts} for week_start, counts in weeks.items()]
 
 
 def compliance_percent(met: int, total: int) -> float | None:
@@ -337,12 +375,23 @@ def _roll_up(grouped: list[dict], key_name: str) -> dict:
     return by_key
 
 
-def sla_compliance(*, user, start: dt.datetime, end: dt.datetime, group_by: str, filters=None, now=None) -> list[dict]:
-    """Contract rows {key, label, total, met, breached, compliance_percent} for clocks decided in [start, end)."""
+def sla_compliance(
+    *, user, start: dt.datetime, end: dt.datetime, group_by: str, filters=None, now=None, aggregate=True
+) -> list[dict]:
+    """Contract rows {key, label, total, met, breached, compliance_percent} for clocks decided in [start, end).
+
+    `aggregate=False` counts every clock live (the daily figures must give the very same rows).
+    """
     if group_by not in GROUP_KEYS:
         raise ValueError(f"group_by must be one of {GROUP_KEYS}")
-    grouped = _grouped(
-        user=user, start=start, end=end, filters=filters or {}, keys=[group_by], now=now or timezone.now()
+    grouped, _weekly = _grouped(
+        user=user,
+        start=start,
+        end=end,
+        filters=filters or {},
+        keys=[group_by],
+        now=now or timezone.now(),
+        aggregate=aggregate,
     )
     return _rows(group_by, _roll_up(grouped, f"dim_{group_by}"))
 
@@ -451,15 +500,23 @@ def sla_recent_breaches(*, user, start, end, filters=None, now=None, limit: int 
     return sorted(found, key=lambda row: (row["breached_at"], row["clock_id"]), reverse=True)[:limit]
 
 
-def sla_dashboard(*, user, start: dt.datetime, end: dt.datetime, filters=None, now=None) -> dict:
+def sla_dashboard(*, user, start: dt.datetime, end: dt.datetime, filters=None, now=None, aggregate=True) -> dict:
     """Everything the SLA dashboard shows, from one grouped pass over the period's clocks plus two short lists.
 
     `by[group]` equals `sla_compliance(group_by=group)` row for row (both are sums of the same counts).
     """
     now = now or timezone.now()
     filters = filters or {}
-    grouped = _grouped(
-        user=user, start=start, end=end, filters=filters, keys=GROUP_KEYS, now=now, week=True, mean_times=True
+    grouped, weekly = _grouped(
+        user=user,
+        start=start,
+        end=end,
+        filters=filters,
+        keys=GROUP_KEYS,
+        now=now,
+        week=True,
+        mean_times=True,
+        aggregate=aggregate,
     )
     met = sum(row["met"] for row in grouped)
     breached = sum(row["breached"] for row in grouped)
@@ -471,7 +528,7 @@ def sla_dashboard(*, user, start: dt.datetime, end: dt.datetime, filters=None, n
             "compliance_percent": compliance_percent(met, met + breached),
         },
         "by": {key: _rows(key, _roll_up(grouped, f"dim_{key}")) for key in GROUP_KEYS},
-        "trend": _trend(grouped, start, end),
+        "trend": _trend(weekly, start, end),
         "acknowledge": _mean_seconds(grouped, MetricChoices.RESPONSE),
         "resolve": _mean_seconds(grouped, MetricChoices.RESOLUTION),
         "at_risk": sla_at_risk(user=user, filters=filters, now=now),

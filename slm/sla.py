@@ -22,6 +22,7 @@ from itsm.models.history import assignment_history, status_history
 from slm.business_time import BusinessCalendar, calendar_from
 from slm.choices import AgreementKindChoices, ClockStatusChoices, MetricChoices
 from slm.clocks import ClockState, Stint, compute_clock, team_stints
+from slm.figures import clock_instants, figures_touch
 from slm.models import Agreement, SLAClock, SLAThreshold
 
 AROUND_THE_CLOCK = calendar_from(
@@ -101,6 +102,9 @@ def sla_sync(*, ticket, now: dt.datetime | None = None) -> list[SLAClock]:
         # Locked in id order, like the recompute job's chunks, so the two never deadlock.
         locked = SLAClock.objects.select_for_update().filter(content_type=content_type, object_id=ticket.pk)
         existing = {(clock.agreement_id, clock.metric, clock.stint): clock for clock in locked.order_by("pk")}
+        # The daily figures of every day these clocks count on, before and after, are re-read (slm.figures): the
+        # clocks may move, and the ticket's service, team or priority (their dimensions) may have changed.
+        before = clock_instants(existing.values())
         thresholds: dict[int, dict[int, SLAThreshold]] = {}
         for row in SLAThreshold.objects.filter(clock_id__in=[c.pk for c in existing.values()]):
             thresholds.setdefault(row.clock_id, {})[row.percent] = row
@@ -131,6 +135,7 @@ def sla_sync(*, ticket, now: dt.datetime | None = None) -> list[SLAClock]:
                 clock.thresholds.filter(fired_at__isnull=True).update(due_at=None)
         SLAThreshold.objects.bulk_create(missing)
         record_many([(row, "create", {"percent": [None, row.percent]}) for row in missing])
+        figures_touch(before | clock_instants(clocks))
     return clocks
 
 

@@ -19,6 +19,9 @@ EXEMPT = {
     "itsm.TicketStatusChange": "internal status history that SLA clocks are computed from; tested with them",
     "itsm.TicketAssignmentChange": "internal team history that OLA/UC stint clocks are computed from; tested with them",
     "itsm.JournalEntry": "served by each ticket's /comments/ endpoint (TicketViewSetMixin)",
+    "slm.SLADailyFigure": "derived counts behind the SLA report (slm.figures); served as /reports/sla-compliance/",
+    "slm.SLAFigureChange": "internal queue of days to re-aggregate, written and drained by slm.figures",
+    "slm.SLAFigureZone": "internal: the zones the daily figures are kept for, set by `manage.py sla_figures_rebuild`",
 }
 TESTS_DIR = Path(__file__).resolve().parent
 
