@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -164,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "itsm.tasks.outbox_deliver_due", "schedule": 30.0},
     "slm-fire-thresholds": {"task": "slm.tasks.sla_fire_due", "schedule": 15.0},
     "slm-refresh-figures": {"task": "slm.tasks.sla_figures_refresh", "schedule": 60.0},
+    "slm-rebuild-figures": {"task": "slm.tasks.sla_figures_rebuild", "schedule": crontab(hour=2, minute=40)},
     "incidents-autoclose": {"task": "incidents.tasks.incidents_autoclose", "schedule": 3600.0},
     "changes-remind-upcoming": {"task": "changes.tasks.changes_remind_upcoming", "schedule": 300.0},
 }

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from slm.escalations import sla_fire_due as fire_due
-from slm.figures import figures_refresh
+from slm.figures import figures_rebuild, figures_refresh
 from slm.recompute import recompute_job_run, recompute_slice_run
 
 
@@ -38,3 +38,13 @@ def sla_figures_refresh() -> int:
         if not taken:
             break
     return total
+
+
+@shared_task(name="slm.tasks.sla_figures_rebuild")
+def sla_figures_rebuild() -> dict[str, int]:
+    """Beat, nightly: rebuild the daily figures from the clocks, for the site's and every active user's zone.
+
+    A safety net for writes that bypass the dirty-day records (raw updates, deleted tickets or teams, bulk
+    loads), and it adds the zones of users who chose a new one; one transaction, so readers never see it half-done.
+    """
+    return figures_rebuild()

@@ -356,3 +356,26 @@ def test_the_demo_has_figures_equal_to_the_live_count(loaded_demo):
                     assert live["summary"]["total"] or days < 30
                     assert sla_dashboard(user=hannah, start=start, end=end, now=now) == live, (zone, days)
     assert SLADailyFigure.objects.exists()
+
+
+def test_the_nightly_rebuild_repairs_writes_that_bypassed_the_records(world, settings):
+    from incidents.models import Incident
+    from slm.tasks import sla_figures_rebuild
+
+    w = world
+    i1 = w.incident(w.vpn, w.net, "medium", "medium")
+    w.at(0, 1)
+    w.move(w.move(i1, "start"), "resolve", **DONE)
+    w.at(8)
+    assert_exact(w)
+    Incident.objects.filter(pk=i1.pk).update(priority=1)  # a raw update: no sync, no dirty day
+    with pytest.raises(AssertionError):
+        assert_exact(w)
+    settings.TIME_ZONE = "UTC"  # the rebuild keeps the site's and users' zones: make them the test's two
+    world.manager.timezone = "Europe/Berlin"
+    world.manager.save(update_fields=["timezone"])
+    rebuilt = sla_figures_rebuild.apply().get()
+    assert set(rebuilt) >= set(ZONES)
+    assert_exact(w)
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "slm.tasks.sla_figures_rebuild" in schedule
