@@ -22,3 +22,17 @@ def test_schema_and_docs_are_served(client_as):
     assert schema.status_code == 200 and b"openapi" in schema.content
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_schema_names_the_recompute_job_header_and_endpoint(client_as):
+    schema = client_as("agent").get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    assert "/api/v1/sla-recompute-jobs/" in schema["paths"] and "/api/v1/sla-recompute-jobs/{id}/" in schema["paths"]
+    for path in ("/api/v1/calendars/{id}/", "/api/v1/agreements/{id}/"):
+        for method in ("put", "patch"):
+            headers = schema["paths"][path][method]["responses"]["200"].get("headers", {})
+            assert "SLA-Recompute-Job" in headers, (path, method)
+    assert "SLA-Recompute-Job" in schema["paths"]["/api/v1/agreements/"]["post"]["responses"]["201"]["headers"]
+    # The cursor of keyset paging is a list parameter.
+    names = {p["name"] for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
+    assert {"cursor", "limit", "offset"} <= names

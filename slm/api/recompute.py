@@ -1,5 +1,7 @@
 """SLM API: recompute jobs (progress of recomputing clocks after a calendar or agreement edit)."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from itsm.api.fields import api_url
@@ -10,6 +12,24 @@ from slm.models import SLARecomputeJob
 from slm.recompute import recompute_jobs_collected
 
 RECOMPUTE_JOB_HEADER = "SLA-Recompute-Job"
+
+
+_HEADER_SCHEMA = extend_schema(
+    parameters=[
+        OpenApiParameter(
+            RECOMPUTE_JOB_HEADER,
+            OpenApiTypes.URI,
+            location=OpenApiParameter.HEADER,
+            response=[200, 201],
+            description="Present when the write queued a recompute of running SLA clocks: the job's URL under "
+            "/api/v1/sla-recompute-jobs/, whose `status` and `percent` show its progress.",
+        )
+    ]
+)
+# The OpenAPI document names the header on the writes that may set it.
+documents_recompute_header = extend_schema_view(
+    create=_HEADER_SCHEMA, update=_HEADER_SCHEMA, partial_update=_HEADER_SCHEMA
+)
 
 
 class RecomputeJobHeaderMixin:

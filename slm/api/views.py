@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from itsm.api.fields import RelatedObjectField
 from itsm.api.serializers import ItsmModelSerializer
 from itsm.api.viewsets import ItsmModelViewSet, ItsmReadOnlyViewSet
-from slm.api.recompute import RecomputeJobHeaderMixin
+from slm.api.recompute import RecomputeJobHeaderMixin, documents_recompute_header
 from slm.business_time import add_business_seconds, business_seconds
 from slm.filtersets import (
     AgreementFilterSet,
@@ -93,6 +93,7 @@ class ICalendarParser(BaseParser):
         return {"content": stream.read(MAX_ICS_BYTES + 1) if stream else b""}
 
 
+@documents_recompute_header
 class CalendarViewSet(RecomputeJobHeaderMixin, ItsmModelViewSet):
     """Business calendars; `add-business-time/` and `business-seconds/` compute with one; holidays are filled
     from a country's public holidays (`fill-holidays/`) or imported from an iCalendar file (`import-holidays/`).
@@ -214,6 +215,7 @@ class AgreementSerializer(ItsmModelSerializer):
         ]
 
 
+@documents_recompute_header
 class AgreementViewSet(RecomputeJobHeaderMixin, ItsmModelViewSet):
     """Agreements (SLA per service, OLA/UC per team)."""
 
