@@ -17,10 +17,9 @@ from changes.models import CAB, Change, ChangeTemplate, ChangeWindow
 from changes.services.approvals import MAX_COMMENT
 from changes.services.changes import CAB_EDITABLE, TEMPLATE_FIXED, WINDOW_EDITABLE
 from cmdb.models import ConfigurationItem
-from itsm.forms import BootstrapFormMixin
+from itsm.forms import BootstrapFormMixin, EditorFormMixin
 from itsm.models import Team, User
 from itsm.roles import AGENT, CHANGE_MANAGER, MANAGER, ROLE_LABELS, STAFF_ROLES
-from slm.forms import EditorFormMixin
 from slm.models import Service
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

@@ -3,11 +3,13 @@
 Model forms here validate and render only; views hand `cleaned_data` to the services, never call `save()`.
 """
 
+import datetime as dt
 import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from itsm.models import Team, User
@@ -160,3 +162,47 @@ class TeamForm(BootstrapFormMixin, forms.ModelForm):
         """Keyword arguments for `team_save`."""
         data = self.cleaned_data
         return {"members": list(data["members"]), **{name: data[name] for name in TEAM_FIELDS if name in data}}
+
+
+# ---- editors of reference records (stale-edit detection) ------------------------------------------------
+
+
+class UpdatedAtField(forms.CharField):
+    """The record's `updated_at` when the editor was loaded (hidden), cleaned to a datetime."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return value.isoformat() if isinstance(value, dt.datetime) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return parse_datetime(value) if value else None
+        except ValueError:
+            return None
+
+
+class EditorFormMixin(BootstrapFormMixin):
+    """`updated_at` for stale-edit detection, filled from the instance being edited."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["updated_at"] = UpdatedAtField()
+        if self.instance.pk:
+            self.fields["updated_at"].initial = self.instance.updated_at
+
+    def clean(self):
+        cleaned = super().clean()
+        # Without the loaded version an edit could overwrite a newer one unnoticed: refuse it (hidden field, so
+        # the message goes above the form).
+        if self.instance.pk and cleaned.get("updated_at") is None:
+            raise ValidationError(_("Reload the page: the form lacks the version it was loaded with."))
+        return cleaned
+
+    def fields_for_service(self) -> dict:
+        """The model fields of the form as keyword arguments of the save service."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -12,11 +12,10 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
-from itsm.forms import BootstrapFormMixin, bootstrap_widget, timezone_choices
+from itsm.forms import EditorFormMixin, bootstrap_widget, timezone_choices
 from itsm.models import Team
 from slm.business_time import interval_from_hours
 from slm.choices import EscalationActionChoices, MetricChoices
@@ -31,47 +30,6 @@ SERVICE_CI_CLASS = "business-service"  # the CMDB class whose CIs stand for cata
 APPLIES_TO_CHOICES = [("incident", _("Incidents")), ("service_request", _("Service requests"))]
 METRIC_LABELS = dict(MetricChoices.choices)
 DEFAULT_HOURS = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(5)]
-
-
-class UpdatedAtField(forms.CharField):
-    """The record's `updated_at` when the editor was loaded (hidden), cleaned to a datetime."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
-
-    def prepare_value(self, value):
-        return value.isoformat() if isinstance(value, dt.datetime) else value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        try:
-            return parse_datetime(value) if value else None
-        except ValueError:
-            return None
-
-
-class EditorFormMixin(BootstrapFormMixin):
-    """`updated_at` for stale-edit detection, filled from the instance being edited."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["updated_at"] = UpdatedAtField()
-        if self.instance.pk:
-            self.fields["updated_at"].initial = self.instance.updated_at
-
-    def clean(self):
-        cleaned = super().clean()
-        # Without the loaded version an edit could overwrite a newer one unnoticed: refuse it (hidden field, so
-        # the message goes above the form).
-        if self.instance.pk and cleaned.get("updated_at") is None:
-            raise ValidationError(_("Reload the page: the form lacks the version it was loaded with."))
-        return cleaned
-
-    def fields_for_service(self) -> dict:
-        """The model fields of the form as keyword arguments of the save service."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 # ---- services ----------------------------------------------------------------------------------------------------

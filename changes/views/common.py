@@ -10,7 +10,7 @@ from changes.conflicts import conflicts_for, conflicts_for_changes
 from changes.models import Change
 from cmdb.models import ConfigurationItem
 from itsm.views.admin_ui import require_permission
-from slm.views.editing import INVALID, save_with_form
+from itsm.views.editing import INVALID, save_with_form
 
 DETAIL_SELECT_RELATED = ("template", "cab", "requester", "assignment_group", "assignee", "created_by")
 

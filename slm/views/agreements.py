@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET
 
 from itsm.views.admin_ui import Column, ObjectListView, require_permission
 from itsm.views.audit import audit_history
+from itsm.views.editing import save_with_form
 from slm.filtersets import AgreementFilterSet
 from slm.forms import AgreementForm, pause_reason_choices
 from slm.models import Agreement
 from slm.services import agreement_save
 from slm.views.display import escalation_rows, target_rows
-from slm.views.editing import save_with_form, saved_message
+from slm.views.editing import saved_message
 
 # Editor fields whose service errors are shown above a block the editor draws itself.
 BLOCK_ERRORS = ("targets", "escalation_rules")

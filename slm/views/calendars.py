@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from itsm.views.admin_ui import Column, ObjectListView, require_permission
 from itsm.views.audit import audit_history
+from itsm.views.editing import save_with_form
 from slm.filtersets import CalendarFilterSet
 from slm.forms import DEFAULT_HOURS, CalendarForm, HolidayFillForm, HolidayImportForm, HolidayRows, WeeklyHours
 from slm.holidays import MAX_ICS_BYTES, merge_holidays, parse_ics, public_holidays, subdivision_choices
 from slm.models import Agreement, Calendar
 from slm.services import calendar_save
 from slm.views.display import hours_by_day, weekly_hours
-from slm.views.editing import save_with_form, saved_message
+from slm.views.editing import saved_message
 
 
 class CalendarListView(ObjectListView):

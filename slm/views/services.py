@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy
 
 from itsm.views.admin_ui import Column, ObjectListView, require_permission
 from itsm.views.audit import audit_history
+from itsm.views.editing import save_with_form
 from slm.filtersets import ServiceFilterSet
 from slm.forms import ServiceForm
 from slm.models import Agreement, Service
 from slm.services import service_save
 from slm.views.display import hours_by_day, target_rows
-from slm.views.editing import save_with_form, saved_message
+from slm.views.editing import saved_message
 
 
 class ServiceListView(ObjectListView):
