@@ -16,6 +16,9 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist), each with its own test database and Redis database (see tests/settings.py);
+# they overlap waiting on PostgreSQL, Redis, the Celery worker and the browser. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: help run test lint format demo clean distclean venv .venv
 
@@ -62,10 +65,10 @@ demo: venv
 # --- quality --------------------------------------------------------------------------------------
 test: venv
 	@echo "== test mode: $(if $(DATABASE_URL),PostgreSQL (DATABASE_URL),embedded SQLite (postgres tests skipped))"\
-	" + $(if $(REDIS_URL),Redis (REDIS_URL; tests use db 15),no Redis (worker tests skipped))"\
+	" + $(if $(REDIS_URL),Redis (REDIS_URL; tests use db 15, and 14, 13... for the other test processes),no Redis (worker tests skipped))"\
 	"$(if $(CHROMIUM_PATH)$(shell command -v chromium 2>/dev/null),, + no Chromium (browser tests skipped))"\
 	"$(if $(filter 1,$(ITSM_REQUIRE_ALL)),; ITSM_REQUIRE_ALL=1: a test that cannot run is an error)"
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

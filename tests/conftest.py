@@ -35,16 +35,95 @@ def _missing(item) -> str | None:
     return None
 
 
+CANNOT_RUN = pytest.StashKey[str]()
+
+
 def pytest_collection_modifyitems(config, items):
     require_all = os.environ.get("ITSM_REQUIRE_ALL") == "1"
-    missing = []
     for item in items:
         reason = _missing(item)
-        if reason:
-            missing.append(f"{item.nodeid}: {reason}")
+        if reason and require_all:
+            item.stash[CANNOT_RUN] = reason
+        elif reason:
             item.add_marker(pytest.mark.skip(reason=reason))
-    if missing and require_all:
-        raise pytest.UsageError("ITSM_REQUIRE_ALL=1 but these tests cannot run here:\n" + "\n".join(missing[:20]))
+    _demo_tests_last_in_their_module(items)
+
+
+def _demo_tests_last_in_their_module(items) -> None:
+    """Move the tests that use `loaded_demo` after the other tests of their module (in the order pytest-django
+    left), so its transaction, open from the first of them to the module's end, holds no other test."""
+    demo = {id(item) for item in items if "loaded_demo" in getattr(item, "fixturenames", ())}
+    if not demo:
+        return
+    last_other = {item.path: index for index, item in enumerate(items) if id(item) not in demo}
+    ordered, held = [], {}
+    for index, item in enumerate(items):
+        if id(item) in demo and last_other.get(item.path, -1) > index:
+            held.setdefault(item.path, []).append(item)
+            continue
+        ordered.append(item)
+        if id(item) not in demo and last_other[item.path] == index:
+            ordered.extend(held.pop(item.path, []))
+    items[:] = ordered
+
+
+def pytest_runtest_setup(item):
+    # ITSM_REQUIRE_ALL=1: each test that cannot run here fails with its reason. (Stopping the whole collection
+    # instead would hide the reason under pytest-xdist, whose worker processes collect the tests.)
+    reason = item.stash.get(CANNOT_RUN, None)
+    if reason:
+        pytest.fail(f"ITSM_REQUIRE_ALL=1 but this test cannot run here: {reason}", pytrace=False)
+    if _demo_transaction_open and "loaded_demo" not in item.fixturenames:
+        pytest.fail(
+            "runs while its module's `loaded_demo` transaction is open, so it would see the demo: "
+            "use `loaded_demo` in it too, or move the demo tests to a module of their own",
+            pytrace=False,
+        )
+
+
+_demo_transaction_open = False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with the connections other threads left open closed before it is dropped.
+
+    A live-server thread still serving a browser's kept-alive connection, or a finished thread whose connection
+    (CONN_MAX_AGE) awaits garbage collection, would make PostgreSQL refuse the DROP DATABASE; under pytest-xdist
+    such a test is often a worker's last one."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker):
+    """The output of `load_demo`, run once for the module's tests: the whole demo takes tens of seconds to load.
+
+    It is loaded in a transaction that stays open until the module's last test and is then rolled back; each test
+    runs in a savepoint of it (as with TestCase.setUpTestData), so a test's own writes, a second load included,
+    are undone before the next one and the rest of the suite never sees the demo. The tests that use it run after
+    the other tests of their module (see pytest_collection_modifyitems); one that would still see the demo fails.
+    """
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    global _demo_transaction_open
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        _demo_transaction_open = True
+        try:
+            yield out.getvalue()
+        finally:
+            _demo_transaction_open = False
+            transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="session")

@@ -29,26 +29,23 @@ def counts() -> dict:
     }
 
 
-def test_second_run_changes_nothing_and_audits_nothing():
-    output = load()
+def test_second_run_changes_nothing_and_audits_nothing(loaded_demo):
     first = counts()
-    assert "CMDB:" in output
+    assert "CMDB:" in loaded_demo
     load()
     assert counts() == first
     assert first["classes"] == len(demo.DEMO_CLASSES)
     assert 80 <= first["cis"] <= 120
 
 
-def test_loading_is_audited_as_command():
-    load()
+def test_loading_is_audited_as_command(loaded_demo):
     created = AuditEvent.objects.filter(action="create", object_type__startswith="cmdb.")
     assert created.filter(object_type="cmdb.configurationitem").count() == ConfigurationItem.objects.count()
     assert created.filter(object_type="cmdb.cirelationship").count() == CIRelationship.objects.count()
     assert set(created.values_list("source", flat=True)) == {"command"}
 
 
-def test_changed_demo_ci_is_restored():
-    load()
+def test_changed_demo_ci_is_restored(loaded_demo):
     ci = ConfigurationItem.objects.get(name="esx-lon-01")
     ci.attributes = {**ci.attributes, "ram_gb": 8}
     ci.status = "retired"
@@ -59,8 +56,7 @@ def test_changed_demo_ci_is_restored():
     assert ci.status == "active"
 
 
-def test_class_schemas_are_valid_and_every_ci_matches_its_class():
-    load()
+def test_class_schemas_are_valid_and_every_ci_matches_its_class(loaded_demo):
     for ci_class in CIClass.objects.all():
         assert schema_errors(ci_class.attribute_schema) == [], ci_class.slug
     for ci in ConfigurationItem.objects.select_related("ci_class__parent"):
@@ -68,8 +64,7 @@ def test_class_schemas_are_valid_and_every_ci_matches_its_class():
         assert errors == {}, (ci.name, errors)
 
 
-def test_estate_is_varied_and_owned():
-    load()
+def test_estate_is_varied_and_owned(loaded_demo):
     cis = ConfigurationItem.objects.all()
     assert not cis.filter(owner_team=None).exists()
     assert {"retired", "maintenance"} <= set(cis.values_list("status", flat=True))
@@ -84,8 +79,7 @@ def test_estate_is_varied_and_owned():
     assert cis.values("owner_team").distinct().count() >= 5
 
 
-def test_server_failure_impacts_a_business_service():
-    load()
+def test_server_failure_impacts_a_business_service(loaded_demo):
     host = ConfigurationItem.objects.get(name="esx-lon-01", ci_class__slug="physical-server")
     impacted, truncated = ci_impact(ci=host, depth=10, limit=10_000)
     services = {item.ci.name for item in impacted if item.ci.ci_class.slug == "business-service"}
@@ -93,8 +87,7 @@ def test_server_failure_impacts_a_business_service():
     assert services
 
 
-def test_network_mesh_has_cycles_and_impact_still_ends():
-    load()
+def test_network_mesh_has_cycles_and_impact_still_ends(loaded_demo):
     router = ConfigurationItem.objects.get(name="rtr-lon-01")
     impacted, _truncated = ci_impact(ci=router, depth=10, limit=10_000)
     names = [item.ci.name for item in impacted]

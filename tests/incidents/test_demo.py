@@ -33,10 +33,9 @@ def counts() -> dict:
     }
 
 
-def test_demo_is_idempotent_and_varied():
-    output = load()
+def test_demo_is_idempotent_and_varied(loaded_demo):
     first = counts()
-    assert "Incidents:" in output
+    assert "Incidents:" in loaded_demo
     assert 200 <= first["incidents"] <= 400
     assert first["services"] == len(DEMO_SERVICES)
     assert first["categories"] == len(CATEGORIES) + sum(len(c) for c in CATEGORIES.values())
@@ -50,8 +49,7 @@ def test_demo_is_idempotent_and_varied():
         assert priority == priority_for(impact, urgency)
 
 
-def test_demo_shape_and_audit():
-    load()
+def test_demo_shape_and_audit(loaded_demo):
     incidents = Incident.objects.all()
     resolved = incidents.filter(status__in=["resolved", "closed"])
     assert not resolved.filter(resolution_code__isnull=True).exists()

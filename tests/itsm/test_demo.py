@@ -30,8 +30,7 @@ def counts() -> dict:
     }
 
 
-def test_second_run_changes_nothing_and_audits_nothing():
-    load()
+def test_second_run_changes_nothing_and_audits_nothing(loaded_demo):
     first = counts()
     load()
     assert counts() == first
@@ -39,15 +38,13 @@ def test_second_run_changes_nothing_and_audits_nothing():
     assert first["teams"] == len(demo.DEMO_TEAMS)
 
 
-def test_creation_is_audited_with_source_command():
-    load()
+def test_creation_is_audited_with_source_command(loaded_demo):
     created = AuditEvent.objects.filter(action="create", object_type__in=["itsm.user", "itsm.team"])
     assert created.count() == len(demo.DEMO_USERS) + len(demo.DEMO_TEAMS)
     assert set(created.values_list("source", flat=True)) == {"command"}
 
 
-def test_changed_demo_user_is_restored():
-    load()
+def test_changed_demo_user_is_restored(loaded_demo):
     user = User.objects.get(username="liam.oconnor")
     user.timezone = "UTC"
     user.set_password("something-else-2026")
@@ -58,14 +55,12 @@ def test_changed_demo_user_is_restored():
     assert user.check_password(demo.DEMO_PASSWORD)
 
 
-def test_every_role_has_a_user():
-    load()
+def test_every_role_has_a_user(loaded_demo):
     for role in roles.ROLES:
         assert User.objects.filter(groups__name=role).exists(), role
 
 
-def test_teams_have_managers_and_escalation_paths():
-    load()
+def test_teams_have_managers_and_escalation_paths(loaded_demo):
     teams = {team.name: team for team in Team.objects.all()}
     assert {name for name, *_ in demo.DEMO_TEAMS} <= set(teams)
     assert all(team.manager_id for team in teams.values())
@@ -74,23 +69,21 @@ def test_teams_have_managers_and_escalation_paths():
     assert teams["Service Desk"].members.count() >= 2
 
 
-def test_users_have_names_emails_managers_and_time_zones():
-    load()
+def test_users_have_names_emails_managers_and_time_zones(loaded_demo):
     users = User.objects.filter(username__in=demo.demo_usernames())
     assert all(u.email.endswith("@example.org") and u.first_name and u.last_name for u in users)
     assert users.exclude(manager=None).count() >= len(demo.DEMO_USERS) // 2
     assert users.values("timezone").distinct().count() >= 3
 
 
-def test_output_lists_every_login_and_the_password():
-    output = load()
+def test_output_lists_every_login_and_the_password(loaded_demo):
+    output = loaded_demo
     assert demo.DEMO_PASSWORD in output
     for username in demo.demo_usernames():
         assert username in output
     assert "Administrator" in output
 
 
-def test_demo_password_signs_in():
-    load()
+def test_demo_password_signs_in(loaded_demo):
     request = RequestFactory().post("/accounts/login/")  # django-axes needs the request to check lockouts
     assert authenticate(request, username="admin", password=demo.DEMO_PASSWORD) is not None
