@@ -21,6 +21,8 @@ from slm.choices import (
     ServiceStatusChoices,
 )
 
+METRIC_LABELS = dict(MetricChoices.choices)
+
 
 def default_warning_percents() -> list[int]:
     return [50, 75, 90]
@@ -198,7 +200,9 @@ class SLAClock(ItsmModel):
         ]
 
     def __str__(self):
-        return f"{self.agreement} {self.get_metric_display()}"
+        # Not get_metric_display(): it rebuilds a dict of the choices on every call (a ticket list shows
+        # two or three clocks a row).
+        return f"{self.agreement} {METRIC_LABELS.get(self.metric, self.metric)}"
 
     @property
     def elapsed_percent(self) -> int:

@@ -18,8 +18,8 @@ from itsm.api.fields import RelatedObjectField
 from itsm.api.viewsets import ItsmModelViewSet, TicketViewSetMixin, expected_version
 from itsm.models import Team, User
 from itsm.models.users import USER_DISPLAY_FIELDS
-from itsm.prefetch import prefetch_list
-from slm.api.views import clocks_for_display
+from itsm.prefetch import prefetch_list, prefetched_list
+from slm.api.views import clock_agreements_attach, clocks_for_display
 
 
 class BulkAssignSerializer(serializers.Serializer):
@@ -52,6 +52,10 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
         prefetch_list("sla_clocks", clocks_for_display()),
     ]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
+
+    def attach_related(self, rows) -> None:
+        super().attach_related(rows)
+        clock_agreements_attach([clock for row in rows for clock in prefetched_list(row, "sla_clocks") or ()])
 
     def perform_create(self, serializer):
         incident = incident_create(actor=self.request.user, **serializer.validated_data)

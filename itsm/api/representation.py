@@ -9,8 +9,10 @@ What it speeds up, the rest falling back to DRF's own calls with DRF's semantics
 - concrete, non-relational model fields read from the instance's `__dict__` (a deferred one falls back);
 - ISO 8601 `DateTimeField`s rendered in the time zone current when the readers were compiled (the request's);
 - `SerializerMethodField`s called directly;
-- single-step foreign keys and prefetched many relations rendered by `related_object` with the request looked
-  up once, each related record once per serializer (a page's rows share their teams, services and people).
+- foreign keys (one, or a chain such as "agreement.team") and prefetched many relations rendered by
+  `related_object` with the request looked up once, each related record once per serializer (a page's rows
+  share their teams, services and people);
+- plain attributes and properties read directly.
 """
 
 import datetime as dt
@@ -116,8 +118,25 @@ def _model_relation(field, model):
         return None
 
 
+def _foreign_key_path(field, model) -> list[str] | None:
+    """The field's source as foreign keys followed from `model` ("agreement.team"), or None."""
+    names = []
+    for attr in field.source_attrs:
+        if model is None:
+            return None
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return None
+        if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
+            return None
+        names.append(model_field.name)
+        model = model_field.related_model
+    return names or None
+
+
 def _foreign_key_reader(field, model, show):
-    """A reader for a `RelatedObjectField` over one foreign key of `model`, or None."""
+    """A reader for a `RelatedObjectField` over foreign keys of `model` (one, or a chain), or None."""
     from itsm.api.fields import RelatedObjectField
 
     if (
@@ -125,14 +144,45 @@ def _foreign_key_reader(field, model, show):
         or type(field).to_representation is not RelatedObjectField.to_representation
     ):
         return None
-    model_field = _model_relation(field, model)
-    if model_field is None or not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
+    path = _foreign_key_path(field, model)
+    if path is None:
         return None
-    name = model_field.name
+    *through, last = path
+
+    def read(row):
+        value = row
+        for name in through:
+            value = getattr(value, name)
+            if value is None:  # a missing link: DRF's own rules (a default, null, or the key left out)
+                return fallback(row)
+        value = getattr(value, last)
+        return None if value is None else show(value)
+
+    fallback = _generic_reader(field)
+    return read
+
+
+def _attribute_reader(field, model):
+    """A reader for a field sourced from one plain attribute or property of the model (not a model field, not a
+    field with its own way of reading), or None."""
+    if model is None or len(field.source_attrs) != 1 or type(field).get_attribute is not drf_fields.Field.get_attribute:
+        return None
+    attr = field.source_attrs[0]
+    try:
+        model._meta.get_field(attr)
+        return None  # a model field or relation: the readers above, or DRF's own
+    except FieldDoesNotExist:
+        pass
+    render, fallback = field.to_representation, _generic_reader(field)
 
     def read(instance):
-        value = getattr(instance, name)
-        return None if value is None else show(value)
+        try:
+            value = getattr(instance, attr)
+        except Exception:  # noqa: BLE001 - DRF's own path decides what a failing attribute means
+            return fallback(instance)
+        if callable(value):  # a method: DRF calls it
+            return fallback(instance)
+        return None if value is None else render(value)
 
     return read
 
@@ -168,6 +218,7 @@ def compile_readers(serializer) -> list[tuple[str, object]]:
                 _model_field_reader(field, model)
                 or _foreign_key_reader(field, model, show)
                 or _many_reader(field, model, show)
+                or _attribute_reader(field, model)
                 or _generic_reader(field)
             )
         readers.append((field.field_name, reader))

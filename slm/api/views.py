@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from itsm.api.fields import RelatedObjectField
 from itsm.api.serializers import ItsmModelSerializer
 from itsm.api.viewsets import ItsmModelViewSet, ItsmReadOnlyViewSet
+from itsm.prefetch import related_attach
 from slm.api.recompute import RecomputeJobHeaderMixin, documents_recompute_header
 from slm.business_time import add_business_seconds, business_seconds
 from slm.filtersets import (
@@ -259,10 +260,17 @@ class SLAClockSerializer(ItsmModelSerializer):
 
 
 def clocks_for_display():
-    """Clocks as SLAClockSerializer shows them: with their agreement and its team, but not the agreement's
-    rules (five JSON columns decoded per clock for nothing; a ticket list shows two or three clocks a row)."""
+    """Clocks as a ticket list prefetches them; `clock_agreements_attach` then gives them their agreements."""
+    return SLAClock.objects.all()
+
+
+def clock_agreements_attach(clocks) -> None:
+    """Each clock's agreement (with its team, without its rules), one instance per agreement for all of them.
+
+    Joined per clock instead, a page of 50 tickets built ~110 agreements and ~110 teams for a handful of distinct
+    ones, and decoded the agreements' five JSON rule columns for nothing."""
     rules = ("applies_to", "targets", "warning_percents", "pause_on", "escalation_rules")
-    return SLAClock.objects.select_related("agreement__team").defer(*(f"agreement__{name}" for name in rules))
+    related_attach(clocks, ("agreement",), Agreement.objects.select_related("team").defer(*rules))
 
 
 class SLAClockViewSet(ItsmReadOnlyViewSet):
