@@ -16,7 +16,7 @@ from cmdb.models import ConfigurationItem
 from incidents.api.serializers import IncidentSerializer
 from incidents.models import Incident
 from itsm.api.serializers import ItsmModelSerializer
-from slm.models import Service
+from slm.models import Service, SLAClock
 from tests.changes.factories import make_change
 from tests.incidents.test_api_list import fully_related_incident
 from tests.itsm.factories import TeamFactory
@@ -56,6 +56,8 @@ def test_an_incident_with_every_relation_renders_as_drf_renders_it(incident, zon
         compiled, reference = both(IncidentSerializer, Incident.objects.get(pk=incident.pk))
     assert compiled == reference
     assert compiled["sla"] and compiled["configuration_items"] and compiled["requester"]["display"] == "Ann Lee"
+    clocks = {clock.pk: str(clock) for clock in SLAClock.objects.filter(object_id=incident.pk)}
+    assert {row["id"]: row["display"] for row in compiled["sla"]} == clocks
     local = incident.reported_at.astimezone(zoneinfo.ZoneInfo(zone)).isoformat()
     assert compiled["reported_at"] == (local.replace("+00:00", "Z") if zone == "UTC" else local)
 
