@@ -18,8 +18,8 @@ from itsm.api.fields import RelatedObjectField
 from itsm.api.viewsets import ItsmModelViewSet, TicketViewSetMixin, expected_version
 from itsm.models import Team, User
 from itsm.models.users import USER_DISPLAY_FIELDS
-from itsm.prefetch import prefetch_list, prefetched_list
-from slm.api.views import clock_agreements_attach, clocks_for_display
+from itsm.prefetch import prefetch_list
+from slm.api.views import sla_clocks_attach
 
 
 class BulkAssignSerializer(serializers.Serializer):
@@ -49,13 +49,12 @@ class IncidentViewSet(TicketViewSetMixin, ItsmModelViewSet):
     list_prefetch_related = [
         prefetch_list("configuration_items", ConfigurationItem.objects.only("id", "name")),
         prefetch_list("watchers", User.objects.only(*USER_DISPLAY_FIELDS)),
-        prefetch_list("sla_clocks", clocks_for_display()),
     ]
     action_permissions = {**TicketViewSetMixin.action_permissions, "bulk_assign": "change"}
 
     def attach_related(self, rows) -> None:
         super().attach_related(rows)
-        clock_agreements_attach([clock for row in rows for clock in prefetched_list(row, "sla_clocks") or ()])
+        sla_clocks_attach(rows)
 
     def perform_create(self, serializer):
         incident = incident_create(actor=self.request.user, **serializer.validated_data)

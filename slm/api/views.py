@@ -1,5 +1,6 @@
 """SLM API: business calendars (with the business-time calculators) and the service catalog."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from itsm.api.fields import RelatedObjectField
 from itsm.api.serializers import ItsmModelSerializer
 from itsm.api.viewsets import ItsmModelViewSet, ItsmReadOnlyViewSet
-from itsm.prefetch import related_attach
+from itsm.prefetch import PREFETCHED, related_attach
 from slm.api.recompute import RecomputeJobHeaderMixin, documents_recompute_header
 from slm.business_time import add_business_seconds, business_seconds
 from slm.choices import MetricChoices
@@ -268,9 +269,19 @@ class SLAClockSerializer(ItsmModelSerializer):
         ]
 
 
-def clocks_for_display():
-    """Clocks as a ticket list prefetches them; `clock_agreements_attach` then gives them their agreements."""
-    return SLAClock.objects.all()
+def sla_clocks_attach(tickets) -> None:
+    """Each ticket's clocks as SLAClockSerializer shows them, in `prefetched_list(ticket, "sla_clocks")`: one query
+    for the clocks of all the tickets and one for their agreements (Django's generic-relation prefetch did the
+    same query with ~1 ms more bookkeeping a page)."""
+    if not tickets:
+        return
+    content_type = ContentType.objects.get_for_model(tickets[0])
+    found = {ticket.pk: [] for ticket in tickets}
+    for clock in SLAClock.objects.filter(content_type=content_type, object_id__in=list(found)):
+        found[clock.object_id].append(clock)
+    for ticket in tickets:
+        setattr(ticket, PREFETCHED % "sla_clocks", found[ticket.pk])
+    clock_agreements_attach([clock for clocks in found.values() for clock in clocks])
 
 
 def clock_agreements_attach(clocks) -> None:
