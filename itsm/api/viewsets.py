@@ -136,7 +136,9 @@ class TicketViewSetMixin:
             ticket=ticket, name=name, actor=request.user, inputs=inputs, expected_version=expected_version(request)
         )
         self._written_ticket = updated
-        return Response(self.get_serializer(self.get_queryset().get(pk=updated.pk)).data)
+        shown = self.get_queryset().get(pk=updated.pk)
+        self.attach_related([shown])  # as a detail read loads it
+        return Response(self.get_serializer(shown).data)
 
     @extend_schema(request=JournalEntrySerializer, responses=JournalEntrySerializer(many=True))
     @action(detail=True, methods=["get", "post"])

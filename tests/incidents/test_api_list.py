@@ -86,3 +86,22 @@ def test_comment_pages_are_not_taken_for_incident_rows(client_as):
         assert agent.post(f"{URL}{incident.pk}/comments/", {"body": f"Note {number}"}).status_code == 201
     page = agent.get(f"{URL}{incident.pk}/comments/", {"limit": 2})
     assert page.status_code == 200 and len(page.json()["results"]) == 2 and page.json()["next"]
+
+
+@pytest.mark.django_db
+def test_a_transition_answers_with_the_record_as_the_detail_shows_it(client_as):
+    team, service = TeamFactory(), Service.objects.create(name="Printing")
+    agreement(service)
+    incident = fully_related_incident(team, service)
+    agent = client_as("agent")
+    with CaptureQueriesContext(connection) as queries:
+        moved = agent.post(f"{URL}{incident.pk}/transition/", {"name": "start"}, format="json")
+    assert moved.status_code == 200
+    with CaptureQueriesContext(connection) as read:
+        detail = agent.get(f"{URL}{incident.pk}/").json()
+    assert moved.json() == detail and detail["status"] == "in_progress" and len(detail["sla"]) == 2
+    # The answer is loaded as the detail loads it (relations attached, one query each), not object by object:
+    # after the transition's writes, no more queries than the detail read makes.
+    sql = [query["sql"] for query in queries.captured_queries]
+    written = max(index for index, text in enumerate(sql) if not text.startswith("SELECT"))
+    assert len(sql) - written - 1 <= len(read.captured_queries), sql[written + 1 :]
