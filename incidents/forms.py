@@ -60,7 +60,7 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["parent_number"].initial = self.instance.parent.number if self.instance.parent_id else ""
             caused_by = self.instance.caused_by_change
             self.fields["caused_by_change_number"].initial = caused_by.number if caused_by else ""
-        self.fields["assignee"].queryset = User.objects.filter(groups__name__in=["agent", "manager"]).distinct()
+        self.fields["assignee"].queryset = agents()
 
     def clean_parent_number(self):
         number = self.cleaned_data["parent_number"].strip().upper()
@@ -89,6 +89,14 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
         }
 
 
+AGENT_ROLES = ("agent", "manager")
+
+
+def agents():
+    """Whom tickets may be assigned to: agents and managers."""
+    return User.objects.filter(groups__name__in=AGENT_ROLES).distinct()
+
+
 class BulkAssignForm(forms.Form):
     """Assign the checked incidents to a team and/or an agent."""
 
@@ -99,7 +107,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incidents"].queryset = Incident.objects.restrict(user, "change")
-        self.fields["assignee"].queryset = User.objects.filter(groups__name__in=["agent", "manager"]).distinct()
+        self.fields["assignee"].queryset = agents()
         for name in ("assignment_group", "assignee"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 

@@ -10,12 +10,12 @@ from django.views.decorators.http import require_POST
 
 from incidents.choices import OPEN_STATUSES
 from incidents.filtersets import IncidentFilterSet
-from incidents.forms import BulkAssignForm
+from incidents.forms import BulkAssignForm, agents
 from incidents.models import Incident
 from incidents.services import incident_assign_many
 from incidents.tables import IncidentTable
 from itsm.forms import style_filter_form
-from itsm.models import Team, User
+from itsm.models import Team
 from itsm.models.users import USER_DISPLAY_FIELDS
 from itsm.views.admin_ui import require_permission
 from slm.badges import breaching_soon, sla_badges
@@ -41,7 +41,6 @@ SORTS = {
 }
 # The breaching-soon queue adds its soonest breach time (`sla_due`) and sorts by it unless told otherwise.
 BREACHING_SORTS = {**SORTS, "sla": "sla_due"}
-AGENT_ROLES = ("agent", "manager")
 LIST_SELECT_RELATED = ("assignee", "assignment_group")  # what the rows show (incidents.tables)
 
 
@@ -119,13 +118,11 @@ def queue_forms(filterset, user) -> dict:
     form.fields = {name: form.fields[name] for name in FILTERS}
     form.fields["assignment_group"].label = _("Team")
     form.fields["q"].label = _("Search")
-    agents = User.objects.filter(groups__name__in=AGENT_ROLES).distinct().only(*USER_DISPLAY_FIELDS)
     listed = {
         "assignment_group": Team.objects.only("id", "name"),
-        "assignee": agents,
+        "assignee": agents().only(*USER_DISPLAY_FIELDS),
         "service": Service.objects.only("id", "name"),
     }
-    form.fields["assignee"].queryset = agents
     for name in ("status", "priority"):
         form.fields[name].select_choices = [(str(value), label) for value, label in form.fields[name].choices]
     for name, queryset in listed.items():

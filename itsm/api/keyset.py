@@ -52,12 +52,12 @@ def key_columns(queryset) -> list[KeyColumn] | None:
 
 def encode_cursor(columns: list[KeyColumn], row, *, backwards: bool) -> str:
     """The cursor pointing after `row` (before it when `backwards`)."""
-    values = [columns_value(column, row) for column in columns]
+    values = [_column_value(column, row) for column in columns]
     text = json.dumps({"v": values, "b": backwards}, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def columns_value(column: KeyColumn, row):
+def _column_value(column: KeyColumn, row):
     value = getattr(row, column.attname)
     return value.isoformat() if hasattr(value, "isoformat") else value
 

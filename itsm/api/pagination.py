@@ -43,7 +43,6 @@ class ItsmPagination(LimitOffsetPagination):
             self.count = bounded_count(queryset)
             return self._cursor_page(queryset, token)
         self.offset = self.get_offset(request)
-        self.backwards = False
         rows = list(queryset[self.offset : self.offset + self.limit + 1])
         self.has_next = len(rows) > self.limit
         self.has_previous = self.offset > 0
@@ -62,7 +61,7 @@ class ItsmPagination(LimitOffsetPagination):
             values, backwards = decode_cursor(self.columns, token)
         except ValueError:
             raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
-        self.offset, self.backwards = None, backwards
+        self.offset = None
         page = queryset.filter(beyond(self.columns, values, backwards=backwards))
         rows = list((page.reverse() if backwards else page)[: self.limit + 1])
         more = len(rows) > self.limit
